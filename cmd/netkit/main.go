@@ -1,0 +1,128 @@
+// Command netkit runs the network services and tools of the netkit toolkit:
+// the course deck's uppercase service and primitives, the Zen service under
+// every server architecture, XML-RPC, and pdist's RPC, file tree and RCS.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes the command line args and returns the process exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRootCommand()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(stderr, "netkit: %v\n", err)
+	return exitCode(err)
+}
+
+// Exit statuses, shown in --help.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the operation failed (a self-test failed, a server is down, ...)
+	exitUsage   = 2 // bad arguments, or a name that does not exist
+)
+
+// exitError carries an exit status chosen by a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// withExit wraps err so that netkit exits with code.
+func withExit(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: code, err: err}
+}
+
+// exitCode maps an error to netkit's exit status. It is the one place that
+// does so.
+func exitCode(err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return exitFailure
+}
+
+const exitHelp = `
+Exit status: 0 on success, 1 when the operation failed, 2 for bad arguments
+or a host or file that does not exist.`
+
+func newRootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "netkit",
+		Short: "Classic network services and tools, re-created in Go",
+		Long: `netkit re-creates the classic network systems of the course deck, the
+"Server Architecture" chapter and Python's pdist demo as real software: the
+uppercase service, name lookups, the Zen service under every server
+architecture, XML-RPC, and a native RCS library.`,
+		Example: `  netkit serve                       # every service on its loopback port
+  netkit upper send --udp localhost hello
+  netkit version`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return withExit(exitUsage, fmt.Errorf("%w (run '%s --help' for usage)", err, c.CommandPath()))
+	})
+	root.AddCommand(
+		newVersionCommand(),
+		newServeCommand(),
+	)
+	addExitHelp(root)
+	return root
+}
+
+// addExitHelp appends the exit statuses to the help of every command under c.
+func addExitHelp(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		if sub.Long == "" {
+			sub.Long = sub.Short
+		}
+		sub.Long += "\n" + exitHelp
+		addExitHelp(sub)
+	}
+}
+
+func newVersionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:     "version",
+		Short:   "Print netkit's version",
+		Long:    "Print netkit's version and the Go toolchain it was built with.",
+		Example: "  netkit version",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fmt.Fprintf(cmd.OutOrStdout(), "netkit %s (%s)\n", version, runtime.Version())
+			return nil
+		},
+	}
+}

@@ -1,0 +1,175 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func init() {
+	engines[PerConn] = func(p Protocol, cfg Config) engine { return newGoEngine(p, cfg, 0) }
+}
+
+// goEngine runs blocking connections on goroutines. With acceptors == 0 it
+// is perconn: one accept loop, one goroutine per connection. The pool and
+// single architectures build on it with a fixed number of acceptors that each
+// serve their own connections.
+type goEngine struct {
+	proto     Protocol
+	cfg       Config
+	acceptors int
+
+	stopping atomic.Bool
+	sem      chan struct{} // nil when MaxConns is 0
+	wg       sync.WaitGroup
+
+	mu    sync.Mutex
+	ln    net.Listener          // guarded by mu
+	conns map[net.Conn]struct{} // guarded by mu
+}
+
+func newGoEngine(p Protocol, cfg Config, acceptors int) *goEngine {
+	e := &goEngine{proto: p, cfg: cfg, acceptors: acceptors, conns: map[net.Conn]struct{}{}}
+	if cfg.MaxConns > 0 {
+		e.sem = make(chan struct{}, cfg.MaxConns)
+	}
+	return e
+}
+
+// Serve accepts until the listener is closed.
+func (e *goEngine) Serve(l net.Listener) error {
+	e.mu.Lock()
+	e.ln = l
+	e.mu.Unlock()
+	if e.acceptors == 0 {
+		return e.acceptLoop(l, true)
+	}
+	errs := make(chan error, e.acceptors)
+	for i := 0; i < e.acceptors; i++ {
+		go func() { errs <- e.acceptLoop(l, false) }()
+	}
+	var first error
+	for i := 0; i < e.acceptors; i++ {
+		if err := <-errs; first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// acceptLoop accepts connections and serves each one, on a new goroutine
+// when spawn is set or inline otherwise. Accept errors such as EMFILE are
+// retried with back-off from 5 ms to 1 s.
+func (e *goEngine) acceptLoop(l net.Listener, spawn bool) error {
+	var backoff time.Duration
+	for {
+		if e.sem != nil {
+			e.sem <- struct{}{}
+		}
+		c, err := l.Accept()
+		if err != nil {
+			if e.sem != nil {
+				<-e.sem
+			}
+			if e.stopping.Load() || errors.Is(err, net.ErrClosed) {
+				return err
+			}
+			backoff = nextBackoff(backoff)
+			e.cfg.Logger.Error("accept failed; retrying", "err", err, "in", backoff)
+			time.Sleep(backoff)
+			continue
+		}
+		backoff = 0
+		if !e.track(c) {
+			c.Close()
+			if e.sem != nil {
+				<-e.sem
+			}
+			continue
+		}
+		if spawn {
+			go e.serveConn(c)
+		} else {
+			e.serveConn(c)
+		}
+	}
+}
+
+// nextBackoff doubles d within [5 ms, 1 s].
+func nextBackoff(d time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return 5 * time.Millisecond
+	case d*2 > time.Second:
+		return time.Second
+	default:
+		return d * 2
+	}
+}
+
+// track registers c as live; it reports false when the server is stopping.
+func (e *goEngine) track(c net.Conn) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.stopping.Load() {
+		return false
+	}
+	e.conns[c] = struct{}{}
+	e.wg.Add(1)
+	return true
+}
+
+func (e *goEngine) serveConn(c net.Conn) {
+	peer := c.RemoteAddr().String()
+	logAccept(e.cfg.Logger, peer)
+	err := connLoop(e.proto, e.cfg, c, e.stopping.Load)
+	logEnd(e.cfg.Logger, peer, err)
+	e.mu.Lock()
+	delete(e.conns, c)
+	e.mu.Unlock()
+	if e.sem != nil {
+		<-e.sem
+	}
+	e.wg.Done()
+}
+
+// Shutdown stops accepting, wakes every connection blocked in a read so that
+// it ends once no request is partly read, and waits for all of them.
+func (e *goEngine) Shutdown(ctx context.Context) error {
+	e.mu.Lock()
+	e.stopping.Store(true)
+	if e.ln != nil {
+		e.ln.Close()
+	}
+	for c := range e.conns {
+		c.SetReadDeadline(time.Now())
+	}
+	e.mu.Unlock()
+	done := make(chan struct{})
+	go func() { e.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		e.Close()
+		return ctx.Err()
+	}
+}
+
+// Close closes the listener and every connection.
+func (e *goEngine) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.stopping.Store(true)
+	var err error
+	if e.ln != nil {
+		err = e.ln.Close()
+	}
+	for c := range e.conns {
+		c.Close()
+	}
+	return err
+}

@@ -1,0 +1,72 @@
+package serve
+
+import (
+	"errors"
+	"fmt"
+	"net"
+)
+
+// A Protocol cuts a byte stream into requests and starts one Session per
+// connection. A Protocol is shared by every connection of a server, so its
+// methods must be safe for concurrent use.
+type Protocol interface {
+	// Split returns the length of the first complete request at the start of
+	// buf, 0 if more bytes are needed, or an error if the stream can never be
+	// valid (the connection is then closed and the error logged).
+	// Split must not retain buf.
+	Split(buf []byte) (int, error)
+
+	// NewSession starts the session of one connection from peer.
+	NewSession(peer net.Addr) Session
+}
+
+// A Session answers the requests of one connection, in order. Exactly one
+// goroutine calls a Session's methods at a time.
+type Session interface {
+	// Serve appends the reply to req (possibly nothing) to out and returns the
+	// extended slice. req is only valid during the call. An error closes the
+	// connection after whatever was appended to out has been sent.
+	Serve(req, out []byte) ([]byte, error)
+
+	// Close reports how the connection ended: nil for a clean end, otherwise
+	// why, for example an *IncompleteError when the peer closed in the middle
+	// of a request. Close is called exactly once.
+	Close(err error)
+}
+
+// A Flusher is a Session that holds bytes back between requests (for example
+// the incomplete tail of a multi-byte character) and can still answer
+// something for them when the peer closes its side. Servers call Flush once
+// with the unsplit rest of the input when the peer ends its stream; the
+// returned bytes are sent before the connection closes.
+type Flusher interface {
+	Flush(rest, out []byte) ([]byte, error)
+}
+
+// IncompleteError reports that the peer closed the connection after sending
+// N bytes of a request that never became complete.
+type IncompleteError struct {
+	N int
+}
+
+func (e *IncompleteError) Error() string {
+	return fmt.Sprintf("peer sent %d bytes of an incomplete request and closed", e.N)
+}
+
+// RequestTooLargeError reports that the peer sent more than Max bytes without
+// completing a request.
+type RequestTooLargeError struct {
+	Max int
+}
+
+func (e *RequestTooLargeError) Error() string {
+	return fmt.Sprintf("request exceeds the maximum of %d bytes", e.Max)
+}
+
+// ErrIdleTimeout reports that a connection sent nothing for longer than the
+// idle timeout and was closed.
+var ErrIdleTimeout = errors.New("idle timeout")
+
+// ErrShortWrite reports that the connection closed before all of an answer
+// could be sent.
+var ErrShortWrite = errors.New("closed before all of the answer could be sent")
