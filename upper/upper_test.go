@@ -39,6 +39,7 @@ func TestUpperExamples(t *testing.T) {
 // point (surrogates excepted), and of random mixed strings, with python3's
 // str.upper().
 func TestUpperMatchesPython(t *testing.T) {
+	t.Parallel()
 	py := testpeer.Python(t)
 	const script = `
 import sys
