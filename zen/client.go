@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"syscall"
 	"time"
 )
 
@@ -30,15 +31,42 @@ type Client struct {
 // connect and, later, each write and each wait for an answer; 0 means
 // DefaultTimeout.
 func Dial(ctx context.Context, addr string, timeout time.Duration) (*Client, error) {
+	return Dialer{Timeout: timeout}.Dial(ctx, addr)
+}
+
+// A Dialer connects to Zen servers. The zero value uses DefaultTimeout and
+// does not retry.
+type Dialer struct {
+	// Timeout bounds the connect and, later, each write and each wait for
+	// an answer; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// Wait keeps retrying a refused connection for this long, for a server
+	// that is still starting; 0 tries once.
+	Wait time.Duration
+}
+
+// Dial connects to the Zen server at addr ("host:port").
+func (d Dialer) Dial(ctx context.Context, addr string) (*Client, error) {
+	timeout := d.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	d := net.Dialer{Timeout: timeout}
-	c, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("zen: %w", err)
+	nd := net.Dialer{Timeout: timeout}
+	deadline := time.Now().Add(d.Wait)
+	for {
+		c, err := nd.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			return &Client{conn: c, timeout: timeout}, nil
+		}
+		if !errors.Is(err, syscall.ECONNREFUSED) || time.Now().After(deadline) {
+			return nil, fmt.Errorf("zen: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("zen: %w", err)
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
-	return &Client{conn: c, timeout: timeout}, nil
 }
 
 // Conn returns the client's connection.
@@ -98,9 +126,15 @@ type Exchange struct {
 }
 
 // Ask connects to addr, asks each question in turn, reading each answer
-// before sending the next question, and closes: the book's client.
+// before sending the next question, and closes: the book's client. It
+// returns the exchanges completed before any error.
 func Ask(ctx context.Context, addr string, questions []string, timeout time.Duration) ([]Exchange, error) {
-	c, err := Dial(ctx, addr, timeout)
+	return Dialer{Timeout: timeout}.Ask(ctx, addr, questions)
+}
+
+// Ask is the package function Ask with d's options.
+func (d Dialer) Ask(ctx context.Context, addr string, questions []string) ([]Exchange, error) {
+	c, err := d.Dial(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +160,12 @@ func Ask(ctx context.Context, addr string, questions []string, timeout time.Dura
 // without its final '?' and closes at once: the book's client with -e. The
 // server should log an incomplete request and go on serving others.
 func AskIncomplete(ctx context.Context, addr string, timeout time.Duration) error {
-	c, err := Dial(ctx, addr, timeout)
+	return Dialer{Timeout: timeout}.AskIncomplete(ctx, addr)
+}
+
+// AskIncomplete is the package function AskIncomplete with d's options.
+func (d Dialer) AskIncomplete(ctx context.Context, addr string) error {
+	c, err := d.Dial(ctx, addr)
 	if err != nil {
 		return err
 	}

@@ -321,3 +321,28 @@ func BenchmarkSplitAnswer(b *testing.B) {
 		}
 	}
 }
+
+func TestDialerWaitsForAStartingServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		s, err := serve.New(&Protocol{}, serve.Config{Addr: addr})
+		if err != nil {
+			return
+		}
+		go s.Serve()
+		t.Cleanup(func() { s.Close() })
+	}()
+	ex, err := Dialer{Timeout: 5 * time.Second, Wait: 10 * time.Second}.Ask(context.Background(), addr, []string{"Now is better than?"})
+	if err != nil || len(ex) != 1 || ex[0].Answer != "Never." {
+		t.Fatalf("got %v, %v", ex, err)
+	}
+	if _, err := (Dialer{Timeout: time.Second}).Dial(context.Background(), "127.0.0.1:1"); err == nil {
+		t.Fatal("Dial without Wait to a closed port succeeded")
+	}
+}

@@ -209,6 +209,7 @@ type zenAskOptions struct {
 	incomplete bool
 	count      int
 	timeout    time.Duration
+	wait       time.Duration
 }
 
 // AddFlags registers the options on fs.
@@ -217,6 +218,7 @@ func (o *zenAskOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVarP(&o.incomplete, "error", "e", false, "send the first aphorism without its '?' and close (the server logs an incomplete request)")
 	fs.IntVarP(&o.count, "count", "n", 3, "how many questions to ask (3: the book's three in random order)")
 	fs.DurationVar(&o.timeout, "timeout", zen.DefaultTimeout, "limit for connecting and for each answer")
+	fs.DurationVar(&o.wait, "wait", 0, "retry a refused connection for this long (a server that is still starting)")
 }
 
 func newZenAskCommand() *cobra.Command {
@@ -248,10 +250,11 @@ func runZenAsk(ctx context.Context, opts zenAskOptions, host string, stdout io.W
 		return withExit(exitUsage, fmt.Errorf("-n %d: the count must not be negative", opts.count))
 	}
 	addr := net.JoinHostPort(host, strconv.Itoa(opts.port))
+	d := zen.Dialer{Timeout: opts.timeout, Wait: opts.wait}
 	if opts.incomplete {
-		return zenNetError(zen.AskIncomplete(ctx, addr, opts.timeout))
+		return zenNetError(d.AskIncomplete(ctx, addr))
 	}
-	ex, err := zen.Ask(ctx, addr, zen.Questions(opts.count, nil), opts.timeout)
+	ex, err := d.Ask(ctx, addr, zen.Questions(opts.count, nil))
 	for _, e := range ex {
 		fmt.Fprintln(stdout, pyBytes(e.Question), pyBytes(e.Answer))
 	}
