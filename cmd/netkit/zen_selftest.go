@@ -330,7 +330,7 @@ func startZenPrefork(ctx context.Context, exe string, args []string, logs func()
 	if err != nil {
 		return nil, err
 	}
-	cmd := netkitCommand(exe, append(args, "--addr", addr, "--workers", "2"))
+	cmd := netkitCommand(exe, append(args, "--addr", addr))
 	var stderr lockedBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
