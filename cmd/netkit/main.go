@@ -97,6 +97,7 @@ architecture, XML-RPC, and a native RCS library.`,
 	root.AddCommand(
 		newVersionCommand(),
 		newServeCommand(),
+		newZenCommand(),
 	)
 	addExitHelp(root)
 	return root

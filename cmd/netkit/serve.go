@@ -24,7 +24,9 @@ type service struct {
 // services lists every service `netkit serve` starts, each on its default
 // loopback address.
 func services() []service {
-	return []service{}
+	return []service{
+		zenService(),
+	}
 }
 
 // serveOptions are the flags of `netkit serve`.

@@ -1,0 +1,323 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/sys/unix"
+
+	"github.com/netkit-go/netkit/serve"
+	"github.com/netkit-go/netkit/zen"
+)
+
+// defaultZenAddr is where `netkit zen serve` and `netkit serve` listen.
+const defaultZenAddr = "127.0.0.1:1060"
+
+func newZenCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "zen",
+		Short: "The Zen-of-Python question/answer service, its client and a self-test",
+		Long: `The Zen-of-Python service of chapter 7 of Foundations of Python Network
+Programming: a client sends "Beautiful is better than?" and the server
+answers "Ugly.". netkit serves it under every server architecture of the
+chapter (and a few more), asks it questions like the book's client.py, and
+runs the book's test.sh over every architecture in one command.`,
+		Example: `  netkit zen serve --arch pool --workers 8
+  netkit zen ask localhost
+  netkit zen selftest`,
+	}
+	cmd.AddCommand(newZenServeCommand(), newZenAskCommand(), newZenSelftestCommand())
+	return cmd
+}
+
+// zenServeOptions are the flags of `netkit zen serve`.
+type zenServeOptions struct {
+	addr        string
+	arch        string
+	workers     int
+	delay       time.Duration
+	maxConns    int
+	maxRequest  int
+	idleTimeout time.Duration
+	logFile     string
+}
+
+// AddFlags registers the options on fs.
+func (o *zenServeOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.addr, "addr", defaultZenAddr, "TCP address to listen on (not used by inetd and systemd modes)")
+	fs.StringVar(&o.arch, "arch", string(serve.PerConn), "server architecture: "+archList())
+	fs.IntVar(&o.workers, "workers", serve.DefaultWorkers, "accepting goroutines (pool) or worker processes (prefork)")
+	fs.DurationVar(&o.delay, "delay", 0, "sleep this long before each answer, to simulate an expensive answer")
+	fs.IntVar(&o.maxConns, "max-conns", 0, "most connections served at once (0: no limit)")
+	fs.IntVar(&o.maxRequest, "max-request", serve.DefaultMaxRequest, "most bytes of a question, '?' included")
+	fs.DurationVar(&o.idleTimeout, "idle-timeout", 0, "close a connection silent for this long; inetd-wait also exits after it with no connection (default 5m, inetd-wait 8s)")
+	fs.StringVar(&o.logFile, "log", "", "append connection logs to FILE (default: stderr; inetd and systemd modes: no logs)")
+}
+
+// archList returns the architectures of this build as "a, b, c".
+func archList() string {
+	var names []string
+	for _, a := range serve.Architectures() {
+		names = append(names, string(a))
+	}
+	return strings.Join(names, ", ")
+}
+
+// detached reports whether arch gets its socket from a super-server (inetd
+// or systemd), whose stdin, stdout and maybe stderr are then the socket or
+// belong to the super-server: such a server must not write to them.
+func detached(arch serve.Arch) bool {
+	switch arch {
+	case serve.InetdNowait, serve.InetdWait, serve.Systemd:
+		return true
+	}
+	return false
+}
+
+func newZenServeCommand() *cobra.Command {
+	var opts zenServeOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the Zen service under one architecture",
+		Long: `Serve the Zen service under the architecture chosen with --arch until
+SIGINT or SIGTERM, then stop accepting, finish the answers in flight and
+exit 0. Connection logs go to stderr, or to --log FILE.
+
+Under inetd (--arch inetd-nowait or inetd-wait) the socket is fd 0, and
+stdout and stderr are the socket too or belong to inetd; under systemd
+(--arch systemd) the listener comes from LISTEN_FDS. In these modes netkit
+writes nothing to stdout or stderr: logs go to --log FILE or nowhere.`,
+		Example: `  netkit zen serve
+  netkit zen serve --arch single --delay 1s
+  netkit zen serve --arch prefork --workers 4 --addr 127.0.0.1:1061
+  # /etc/inetd.conf:
+  # 1060 stream tcp nowait nobody /usr/local/bin/netkit netkit zen serve --arch inetd-nowait --log /tmp/zen.log`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runZenServe(cmd.Context(), opts, cmd.ErrOrStderr())
+		},
+	}
+	opts.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func runZenServe(ctx context.Context, opts zenServeOptions, stderr io.Writer) error {
+	arch := serve.Arch(opts.arch)
+	if !slices.Contains(serve.Architectures(), arch) {
+		return withExit(exitUsage, fmt.Errorf("unknown architecture %q; use one of: %s", opts.arch, archList()))
+	}
+	if opts.maxRequest <= 0 || opts.workers <= 0 || opts.maxConns < 0 || opts.delay < 0 || opts.idleTimeout < 0 {
+		return withExit(exitUsage, errors.New("--max-request and --workers must be positive; --max-conns, --delay and --idle-timeout must not be negative"))
+	}
+	var logw io.Writer = stderr
+	if detached(arch) {
+		logw = io.Discard
+	}
+	if opts.logFile != "" {
+		f, err := os.OpenFile(opts.logFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			return fmt.Errorf("open log: %w", err)
+		}
+		defer f.Close()
+		logw = f
+	}
+	if arch == serve.InetdNowait || arch == serve.InetdWait {
+		// inetd makes fds 0, 1 and 2 the socket: send anything written to
+		// stdout or stderr (a panic, an error message) to the log instead.
+		if err := redirectStdio(logw); err != nil {
+			return err
+		}
+	}
+	log := slog.New(slog.NewTextHandler(logw, nil))
+	proto := &zen.Protocol{MaxRequest: opts.maxRequest, Delay: opts.delay}
+	srv, err := serve.New(proto, serve.Config{
+		Arch:        arch,
+		Addr:        opts.addr,
+		Workers:     opts.workers,
+		MaxConns:    opts.maxConns,
+		MaxRequest:  opts.maxRequest,
+		IdleTimeout: opts.idleTimeout,
+		Logger:      log,
+	})
+	if err != nil {
+		return withExit(exitUsage, err)
+	}
+	err = serveUntilDone(ctx, srv)
+	if err != nil {
+		log.Error("server failed", "err", err)
+	}
+	return err
+}
+
+// serveUntilDone runs srv until it stops by itself or ctx ends, then shuts
+// it down gracefully (10 s at most).
+func serveUntilDone(ctx context.Context, srv *serve.Server) error {
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve() }()
+	select {
+	case err := <-done:
+		if err == nil || errors.Is(err, serve.ErrServerClosed) {
+			return nil
+		}
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-done; err != nil && !errors.Is(err, serve.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// redirectStdio points fds 1 and 2 at w when w is a file, or at /dev/null.
+func redirectStdio(w io.Writer) error {
+	f, ok := w.(*os.File)
+	if !ok {
+		null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("open %s: %w", os.DevNull, err)
+		}
+		defer null.Close()
+		f = null
+	}
+	for _, fd := range []int{1, 2} {
+		if err := unix.Dup2(int(f.Fd()), fd); err != nil {
+			return fmt.Errorf("redirect fd %d: %w", fd, err)
+		}
+	}
+	return nil
+}
+
+// zenAskOptions are the flags of `netkit zen ask`.
+type zenAskOptions struct {
+	port       int
+	incomplete bool
+	count      int
+	timeout    time.Duration
+	wait       time.Duration
+}
+
+// AddFlags registers the options on fs.
+func (o *zenAskOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.IntVarP(&o.port, "port", "p", zen.DefaultPort, "TCP port")
+	fs.BoolVarP(&o.incomplete, "error", "e", false, "send the first aphorism without its '?' and close (the server logs an incomplete request)")
+	fs.IntVarP(&o.count, "count", "n", 3, "how many questions to ask (3: the book's three in random order)")
+	fs.DurationVar(&o.timeout, "timeout", zen.DefaultTimeout, "limit for connecting and for each answer")
+	fs.DurationVar(&o.wait, "wait", 0, "retry a refused connection for this long (a server that is still starting)")
+}
+
+func newZenAskCommand() *cobra.Command {
+	var opts zenAskOptions
+	cmd := &cobra.Command{
+		Use:   "ask HOST",
+		Short: "Ask a Zen server questions, like the book's client.py",
+		Long: `Connect to the Zen server on HOST, ask the book's three aphorisms in random
+order (or -n of the known ones), read each answer up to its '.', and print
+each question and answer on one line exactly as the book's client.py does.
+With -e, send the first aphorism without its '?' and close at once.`,
+		Example: `  netkit zen ask localhost
+  netkit zen ask localhost -p 1061 -n 5
+  netkit zen ask localhost -e`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runZenAsk(cmd.Context(), opts, args[0], cmd.OutOrStdout())
+		},
+	}
+	opts.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func runZenAsk(ctx context.Context, opts zenAskOptions, host string, stdout io.Writer) error {
+	if opts.port <= 0 || opts.port > 65535 {
+		return withExit(exitUsage, fmt.Errorf("port %d is out of range 1-65535", opts.port))
+	}
+	if opts.count < 0 {
+		return withExit(exitUsage, fmt.Errorf("-n %d: the count must not be negative", opts.count))
+	}
+	addr := net.JoinHostPort(host, strconv.Itoa(opts.port))
+	d := zen.Dialer{Timeout: opts.timeout, Wait: opts.wait}
+	if opts.incomplete {
+		return zenNetError(d.AskIncomplete(ctx, addr))
+	}
+	ex, err := d.Ask(ctx, addr, zen.Questions(opts.count, nil))
+	for _, e := range ex {
+		fmt.Fprintln(stdout, pyBytes(e.Question), pyBytes(e.Answer))
+	}
+	return zenNetError(err)
+}
+
+// zenNetError gives a host that does not exist exit status 2.
+func zenNetError(err error) error {
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		return withExit(exitUsage, err)
+	}
+	return err
+}
+
+// pyBytes formats s as Python 3 prints a bytes object, b'...', so that the
+// output matches the book's client.py byte for byte.
+func pyBytes(s string) string {
+	quote := byte('\'')
+	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
+		quote = '"'
+	}
+	var b strings.Builder
+	b.WriteByte('b')
+	b.WriteByte(quote)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == quote || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c < 0x20 || c >= 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte(quote)
+	return b.String()
+}
+
+// zenService is the Zen service as `netkit serve` starts it: perconn on
+// defaultZenAddr.
+func zenService() service {
+	return service{
+		name: "zen",
+		start: func(ctx context.Context, log *slog.Logger) (string, <-chan error, error) {
+			srv, err := serve.New(&zen.Protocol{}, serve.Config{Arch: serve.PerConn, Addr: defaultZenAddr, Logger: log})
+			if err != nil {
+				return "", nil, err
+			}
+			if err := srv.Listen(); err != nil {
+				return "", nil, err
+			}
+			done := make(chan error, 1)
+			go func() { done <- serveUntilDone(ctx, srv) }()
+			return "tcp " + srv.Addr().String(), done, nil
+		},
+	}
+}
