@@ -53,7 +53,7 @@ not seem to exist") with exit status 2.`,
   netkit names 127.0.0.1
   netkit names localhost http
   netkit names ::1 1234`,
-		Args: cobra.MaximumNArgs(2),
+		Args: usageArgs(cobra.MaximumNArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runNames(cmd.Context(), opts, args, cmd.OutOrStdout())
 		},

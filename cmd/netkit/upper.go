@@ -96,7 +96,7 @@ To be found by broadcast, listen on every address and share the port:
   netkit upper serve --drop 0.5 --seed 42     # lose half the datagrams
   netkit upper serve --addr 0.0.0.0:1234 --reuse
   netkit upper serve --arch single`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runUpperServe(cmd.Context(), opts, cmd.ErrOrStderr())
 		},
@@ -208,7 +208,7 @@ printed on stderr with exit 1.`,
   netkit upper send --udp 127.0.0.1:1234 straße
   netkit upper send --udp --timeout 5s [::1]:1234 hello
   netkit upper send --broadcast 127.255.255.255 who is there`,
-		Args: cobra.MinimumNArgs(2),
+		Args: usageArgs(cobra.MinimumNArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runUpperSend(cmd.Context(), opts, args[0], strings.Join(args[1:], " "), cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
@@ -270,6 +270,16 @@ func upperAddr(s string) (string, error) {
 		return "", fmt.Errorf("%q: port %q is not a number from 1 to 65535", s, port)
 	}
 	return net.JoinHostPort(host, port), nil
+}
+
+// usageArgs makes the error of an argument check exit with status 2.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return withExit(exitUsage, fmt.Errorf("%w (run '%s --help' for usage)", err, cmd.CommandPath()))
+		}
+		return nil
+	}
 }
 
 // plural returns one or many depending on n.
