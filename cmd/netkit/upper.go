@@ -321,10 +321,16 @@ func upperUDPService() service {
 // upperTCPService is the uppercase service over TCP as `netkit serve`
 // starts it: perconn on upper.DefaultAddr.
 func upperTCPService() service {
+	return streamService("upper/tcp", upper.Protocol{}, upper.DefaultAddr)
+}
+
+// streamService is a stream protocol as `netkit serve` starts it: perconn
+// on addr, stopped gracefully when the context ends.
+func streamService(name string, proto serve.Protocol, addr string) service {
 	return service{
-		name: "upper/tcp",
+		name: name,
 		start: func(ctx context.Context, log *slog.Logger) (string, <-chan error, error) {
-			srv, err := serve.New(upper.Protocol{}, serve.Config{Arch: serve.PerConn, Addr: upper.DefaultAddr, Logger: log})
+			srv, err := serve.New(proto, serve.Config{Arch: serve.PerConn, Addr: addr, Logger: log})
 			if err != nil {
 				return "", nil, err
 			}
