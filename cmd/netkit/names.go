@@ -112,13 +112,17 @@ func runNames(ctx context.Context, opts namesOptions, args []string, stdout io.W
 	return nil
 }
 
-// lookupError gives a host or service that does not exist exit status 2.
+// lookupError gives a host or service that does not exist exit status 2,
+// with the deck's message for a host.
 func lookupError(err error) error {
 	var nf *names.NotFoundError
 	var us *names.UnknownServiceError
 	var dns *net.DNSError
-	if errors.As(err, &nf) || errors.As(err, &us) || errors.As(err, &dns) && dns.IsNotFound {
+	switch {
+	case errors.As(err, &nf) || errors.As(err, &us):
 		return withExit(exitUsage, err)
+	case errors.As(err, &dns) && dns.IsNotFound:
+		return withExit(exitUsage, &names.NotFoundError{Host: dns.Name, Err: err})
 	}
 	return err
 }

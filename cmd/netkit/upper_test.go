@@ -49,3 +49,29 @@ func TestUpperServeEveryArch(t *testing.T) {
 		})
 	}
 }
+
+func TestUpperAddr(t *testing.T) {
+	for _, c := range []struct{ in, want, err string }{
+		{in: "localhost", want: "localhost:1234"},
+		{in: "localhost:99", want: "localhost:99"},
+		{in: "127.0.0.1", want: "127.0.0.1:1234"},
+		{in: "::1", want: "[::1]:1234"},
+		{in: "[::1]", want: "[::1]:1234"},
+		{in: "[::1]:5", want: "[::1]:5"},
+		{in: ":99", err: "no host"},
+		{in: "localhost:0", err: "not a number from 1 to 65535"},
+		{in: "localhost:http", err: "not a number"},
+		{in: "localhost:", err: "not a number"},
+	} {
+		got, err := upperAddr(c.in)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("upperAddr(%q) = %q, %v; want error %q", c.in, got, err, c.err)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("upperAddr(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
+	}
+}
