@@ -2,15 +2,12 @@ package upper
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/netkit-go/netkit/serve"
 	"github.com/netkit-go/netkit/wire"
@@ -72,25 +69,8 @@ func TestFramingBadInput(t *testing.T) {
 		for _, c := range cases {
 			t.Run(string(arch)+"/"+c.name, func(t *testing.T) {
 				var logs logBuffer
-				s, err := serve.New(c.proto, serve.Config{Arch: arch, Addr: "127.0.0.1:0", MaxRequest: 4096,
+				addr := startStream(t, c.proto, serve.Config{Arch: arch, MaxRequest: 4096,
 					Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := s.Listen(); err != nil {
-					t.Fatal(err)
-				}
-				done := make(chan error, 1)
-				go func() { done <- s.Serve() }()
-				defer func() {
-					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-					defer cancel()
-					s.Shutdown(ctx)
-					if err := <-done; err != nil && !errors.Is(err, serve.ErrServerClosed) {
-						t.Errorf("Serve: %v", err)
-					}
-				}()
-				addr := s.Addr().String()
 
 				// The bad client is cut off without an answer.
 				bad := dial(t, addr)

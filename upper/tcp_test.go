@@ -33,7 +33,15 @@ func streamArchs(t *testing.T) []serve.Arch {
 // startTCP runs the uppercase protocol under arch on a loopback port.
 func startTCP(t *testing.T, arch serve.Arch) string {
 	t.Helper()
-	s, err := serve.New(Protocol{}, serve.Config{Arch: arch, Addr: "127.0.0.1:0", MaxRequest: 4096})
+	return startStream(t, Protocol{}, serve.Config{Arch: arch, MaxRequest: 4096})
+}
+
+// startStream runs proto configured by cfg on a loopback port until the
+// test ends, and returns the address.
+func startStream(t *testing.T, proto serve.Protocol, cfg serve.Config) string {
+	t.Helper()
+	cfg.Addr = "127.0.0.1:0"
+	s, err := serve.New(proto, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +54,9 @@ func startTCP(t *testing.T, arch serve.Arch) string {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		s.Shutdown(ctx)
-		<-done
+		if err := <-done; err != nil && !errors.Is(err, serve.ErrServerClosed) {
+			t.Errorf("Serve: %v", err)
+		}
 	})
 	return s.Addr().String()
 }
