@@ -5,10 +5,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"os"
+	"os/signal"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -217,5 +222,248 @@ func TestUnknownArch(t *testing.T) {
 	_, err := New(&lineProto{}, Config{Arch: "nope"})
 	if err == nil || !strings.Contains(err.Error(), "unknown architecture") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestMain runs this test binary as a prefork worker when the prefork tests
+// start it as one: it serves lineProto on the inherited listener until
+// SIGTERM, and runs no test.
+func TestMain(m *testing.M) {
+	if preforkWorker != "" {
+		os.Exit(runTestWorker())
+	}
+	os.Exit(m.Run())
+}
+
+func runTestWorker() int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	s, err := New(&lineProto{}, Config{Arch: Prefork, Logger: log})
+	if err == nil {
+		err = s.Listen()
+	}
+	if err != nil {
+		log.Error("worker", "err", err)
+		return 1
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve() }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err = s.Shutdown(sctx)
+	}
+	if err != nil && !errors.Is(err, ErrServerClosed) {
+		log.Error("worker", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// askLine sends line and returns the answer line.
+func askLine(t *testing.T, c net.Conn, r *bufio.Reader, line string) string {
+	t.Helper()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, line); err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.ReadString('\n')
+	if err != nil {
+		t.Fatalf("after %q: %v", line, err)
+	}
+	return got
+}
+
+func TestPreforkServesAndShutsDown(t *testing.T) {
+	var logs lockedLog
+	s, err := New(&lineProto{}, Config{
+		Arch: Prefork, Addr: "127.0.0.1:0", Workers: 2,
+		Exec:   []string{os.Args[0], "-test.run=^$"},
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve() }()
+	for i := range 5 {
+		c, err := net.DialTimeout("tcp", s.Addr().String(), 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("ok:%d\n", i)
+		if got := askLine(t, c, bufio.NewReader(c), fmt.Sprintf("%d\n", i)); got != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+		c.Close()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v\n%s", err, logs.String())
+	}
+	if err := <-done; !errors.Is(err, ErrServerClosed) {
+		t.Fatalf("Serve returned %v", err)
+	}
+	if n := strings.Count(logs.String(), `msg="worker started"`); n != 2 {
+		t.Errorf("%d workers started, want 2:\n%s", n, logs.String())
+	}
+	if n := strings.Count(logs.String(), `msg="worker stopped" worker=`); n != 2 {
+		t.Errorf("%d workers stopped cleanly, want 2:\n%s", n, logs.String())
+	}
+}
+
+// lockedLog is a log buffer safe for concurrent use.
+type lockedLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// socketFile returns a duplicate of c's or l's socket as a file, as a
+// super-server would pass it.
+func socketFile(t *testing.T, x interface{ File() (*os.File, error) }) *os.File {
+	t.Helper()
+	f, err := x.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// runInherited serves an inherited socket under arch in the background and
+// returns the channel Serve's result arrives on.
+func runInherited(t *testing.T, arch Arch, f *os.File, idle time.Duration) (*Server, <-chan error) {
+	t.Helper()
+	s, err := New(&lineProto{}, Config{Arch: arch, Socket: f, Idle: idle, Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve() }()
+	return s, done
+}
+
+func waitServe(t *testing.T, done <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(15 * time.Second):
+		t.Fatal("Serve did not return")
+		return nil
+	}
+}
+
+// TestInheritedConnection serves a connection accepted by a super-server
+// (inetd nowait, systemd Accept=yes) and returns when it ends.
+func TestInheritedConnection(t *testing.T) {
+	for _, arch := range []Arch{InetdNowait, Systemd} {
+		t.Run(string(arch), func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			c, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			sc, err := ln.Accept()
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := socketFile(t, sc.(*net.TCPConn))
+			sc.Close()
+			_, done := runInherited(t, arch, f, 0)
+			r := bufio.NewReader(c)
+			if got := askLine(t, c, r, "a\nb\n"); got != "ok:a\n" {
+				t.Fatalf("got %q", got)
+			}
+			c.Close()
+			if err := waitServe(t, done); err != nil {
+				t.Fatalf("Serve returned %v, want nil after the connection", err)
+			}
+		})
+	}
+}
+
+// TestInetdWaitExitsWhenIdle accepts on an inherited listener and returns
+// nil once no connection has been open for Idle, not while one is.
+func TestInetdWaitExitsWhenIdle(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	f := socketFile(t, ln.(*net.TCPListener))
+	_, done := runInherited(t, InetdWait, f, 300*time.Millisecond)
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(c)
+	// Hold the connection open well past Idle: the server must stay.
+	for i := range 5 {
+		if got := askLine(t, c, r, "x\n"); got != "ok:x\n" {
+			t.Fatalf("answer %d: %q", i, got)
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Serve returned %v with a connection open", err)
+	default:
+	}
+	c.Close()
+	if err := waitServe(t, done); err != nil {
+		t.Fatalf("Serve returned %v, want nil after the idle period", err)
+	}
+}
+
+func TestInheritedSocketOfTheWrongKind(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	s, err := New(&lineProto{}, Config{Arch: InetdNowait, Socket: socketFile(t, ln.(*net.TCPListener))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Listen(); err == nil || !strings.Contains(err.Error(), "use --arch inetd-wait") {
+		t.Fatalf("inetd-nowait on a listener: %v", err)
+	}
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err = New(&lineProto{}, Config{Arch: Systemd, Socket: null})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Listen(); err == nil || !strings.Contains(err.Error(), "is not a socket") {
+		t.Fatalf("systemd on /dev/null: %v", err)
 	}
 }
