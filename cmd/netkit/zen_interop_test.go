@@ -195,7 +195,8 @@ func TestZenOpenbsdInetd(t *testing.T) {
 // its three ways of passing sockets: plain socket activation (the listener
 // as fd 3 with LISTEN_FDS), --accept (one server per connection, the
 // connection as fd 3), and --inetd (the socket on stdin and stdout), with
-// and without --accept.
+// and without --accept, each with the matching inetd architecture and with
+// --arch systemd, which recognizes all four.
 func TestZenSystemdSocketActivate(t *testing.T) {
 	requireArch(t, serve.Systemd, serve.InetdNowait, serve.InetdWait)
 	sa := testpeer.Require(t, "systemd-socket-activate", "apt-get install systemd")
@@ -211,6 +212,10 @@ func TestZenSystemdSocketActivate(t *testing.T) {
 		{name: "accept", saFlags: []string{"--accept"}, arch: serve.Systemd, clients: 50},
 		{name: "inetd", saFlags: []string{"--inetd"}, arch: serve.InetdWait, clients: 1000},
 		{name: "inetd accept", saFlags: []string{"--inetd", "--accept"}, arch: serve.InetdNowait, clients: 50},
+		// --arch systemd takes whatever it is given: fd 3 with
+		// LISTEN_FDS, else fd 0; a listener or a connection.
+		{name: "systemd arch inetd", saFlags: []string{"--inetd"}, arch: serve.Systemd, clients: 1000},
+		{name: "systemd arch inetd accept", saFlags: []string{"--inetd", "--accept"}, arch: serve.Systemd, clients: 50},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			addr, err := freePort()

@@ -264,6 +264,9 @@ func TestZenDelay(t *testing.T) {
 					if a, err := c.Ask("Beautiful is better than?"); err != nil || a != "Ugly." {
 						t.Errorf("got %q, %v", a, err)
 					}
+					// Hang up, as the book's client does: single serves
+					// the next connection only after this one ends.
+					c.Close()
 				})
 			}
 			wg.Wait()
