@@ -11,14 +11,20 @@ import (
 // readChunk is how much a blocking connection reads at a time.
 const readChunk = 16 << 10
 
+// shutdownGrace is how long a connection of a server that is shutting down
+// still waits for more bytes: a question the peer sent just before the
+// shutdown is still answered.
+const shutdownGrace = 100 * time.Millisecond
+
 // connLoop serves one blocking connection to its end: read, split, answer,
 // write, repeat. It is the per-connection half of the goroutine-based
 // architectures (single, pool, perconn, inetd). It returns how the
 // connection ended, as given to Session.Close, after closing c.
 //
 // stopping reports whether the server is shutting down; the server then sets
-// a past read deadline on c, and connLoop ends cleanly if no request is
-// partly read.
+// a read deadline shutdownGrace ahead on c: bytes already received are still
+// read and answered, and connLoop ends cleanly once no request is partly
+// read.
 func connLoop(p Protocol, cfg Config, c net.Conn, stopping func() bool) (err error) {
 	peer := c.RemoteAddr()
 	sess := p.NewSession(peer)
@@ -69,8 +75,8 @@ func connLoop(p Protocol, cfg Config, c net.Conn, stopping func() bool) (err err
 		}
 		c.SetReadDeadline(time.Now().Add(cfg.IdleTimeout))
 		if stopping() {
-			// Shutdown may have set its past deadline just before ours.
-			c.SetReadDeadline(time.Now())
+			// Shutdown may have set its deadline just before ours.
+			c.SetReadDeadline(time.Now().Add(shutdownGrace))
 		}
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]

@@ -192,8 +192,9 @@ func (e *goEngine) serveConn(c net.Conn) {
 	e.wg.Done()
 }
 
-// Shutdown stops accepting, wakes every connection blocked in a read so that
-// it ends once no request is partly read, and waits for all of them.
+// Shutdown stops accepting, cuts every connection's wait for more input to
+// shutdownGrace so that it ends once no request is partly read, and waits
+// for all of them.
 func (e *goEngine) Shutdown(ctx context.Context) error {
 	e.mu.Lock()
 	e.stopping.Store(true)
@@ -201,7 +202,7 @@ func (e *goEngine) Shutdown(ctx context.Context) error {
 		e.ln.Close()
 	}
 	for c := range e.conns {
-		c.SetReadDeadline(time.Now())
+		c.SetReadDeadline(time.Now().Add(shutdownGrace))
 	}
 	e.mu.Unlock()
 	done := make(chan struct{})

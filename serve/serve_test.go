@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -465,5 +466,54 @@ func TestInheritedSocketOfTheWrongKind(t *testing.T) {
 	}
 	if err := s.Listen(); err == nil || !strings.Contains(err.Error(), "is not a socket") {
 		t.Fatalf("systemd on /dev/null: %v", err)
+	}
+}
+
+// TestPreforkRestartBacksOff runs workers that die at once: the parent
+// restarts them with a doubling back-off, not in a spin.
+func TestPreforkRestartBacksOff(t *testing.T) {
+	var logs lockedLog
+	s, err := New(&lineProto{}, Config{
+		Arch: Prefork, Addr: "127.0.0.1:0", Workers: 1,
+		Exec:   []string{"/bin/sh", "-c", "exit 3"},
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Count(logs.String(), "worker died") < 4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("fewer than 4 restarts:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	for _, want := range []string{"in=100ms", "in=200ms", "in=400ms", "in=800ms"} {
+		if !strings.Contains(logs.String(), `err="exit status 3" `+want) {
+			t.Errorf("no restart %s:\n%s", want, logs.String())
+		}
+	}
+}
+
+// TestWorkersDefault gives each architecture its own default worker count.
+func TestWorkersDefault(t *testing.T) {
+	for arch, want := range map[Arch]int{Pool: DefaultWorkers, Prefork: runtime.NumCPU(), Reactor: runtime.NumCPU()} {
+		if got := (Config{Arch: arch}).withDefaults().Workers; got != want {
+			t.Errorf("%s: %d workers by default, want %d", arch, got, want)
+		}
+	}
+	if got := (Config{Arch: Pool, Workers: 7}).withDefaults().Workers; got != 7 {
+		t.Errorf("pool with 7 workers: got %d", got)
 	}
 }

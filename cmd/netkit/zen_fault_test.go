@@ -175,3 +175,38 @@ func TestZenFileDescriptorsExhausted(t *testing.T) {
 		})
 	}
 }
+
+// TestZenGracefulShutdown stops every architecture (SIGTERM for server
+// processes, Shutdown in this process) while an answer is being computed:
+// the answer still arrives, the connection then closes, new connections
+// are refused, and the server exits cleanly.
+func TestZenGracefulShutdown(t *testing.T) {
+	exe := buildNetkit(t)
+	for _, arch := range serve.Architectures() {
+		t.Run(string(arch), func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			z, err := startZenTarget(ctx, arch, zenLaunch{exe: exe, dir: t.TempDir(), delay: 500 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := dialZen(t, z.addr)
+			send(t, c, "Beautiful is better than?")
+			waitLogText(t, z, `msg=accepted .*peer=`+regexp.QuoteMeta(c.Conn().LocalAddr().String()))
+			stopped := make(chan error, 1)
+			go func() { stopped <- z.stop() }()
+			expectAnswer(t, c, "Ugly.")
+			if err := <-stopped; err != nil {
+				t.Fatalf("stop: %v\nlog:\n%s", err, z.logs())
+			}
+			if a, err := c.ReadAnswer(); err == nil {
+				t.Errorf("after the shutdown the connection answered %q", a)
+			}
+			if c2, err := net.DialTimeout("tcp", z.addr, 5*time.Second); err == nil {
+				c2.Close()
+				t.Errorf("the stopped server still accepts on %s", z.addr)
+			}
+		})
+	}
+}
