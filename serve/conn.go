@@ -38,6 +38,11 @@ func connLoop(p Protocol, cfg Config, c net.Conn, stopping func() bool) (err err
 
 	buf := make([]byte, 0, readChunk)
 	var out []byte
+	// deadline is when the request being read must be complete: IdleTimeout
+	// after the previous answer (or the connection's start). Bytes of an
+	// incomplete request do not extend it, so a client that trickles a
+	// byte at a time is cut like a silent one.
+	var deadline time.Time
 	for {
 		// Answer every complete request already buffered.
 		start := 0
@@ -60,6 +65,9 @@ func connLoop(p Protocol, cfg Config, c net.Conn, stopping func() bool) (err err
 			}
 		}
 		buf = append(buf[:0], buf[start:]...)
+		if start > 0 || len(buf) == 0 || deadline.IsZero() {
+			deadline = time.Now().Add(cfg.IdleTimeout)
+		}
 		if len(out) > 0 {
 			if werr := writeAll(c, out); werr != nil {
 				return werr
@@ -73,7 +81,7 @@ func connLoop(p Protocol, cfg Config, c net.Conn, stopping func() bool) (err err
 		if stopping() && len(buf) == 0 {
 			return nil
 		}
-		c.SetReadDeadline(time.Now().Add(cfg.IdleTimeout))
+		c.SetReadDeadline(deadline)
 		if stopping() {
 			// Shutdown may have set its deadline just before ours.
 			c.SetReadDeadline(time.Now().Add(shutdownGrace))

@@ -517,3 +517,48 @@ func TestWorkersDefault(t *testing.T) {
 		t.Errorf("pool with 7 workers: got %d", got)
 	}
 }
+
+// TestTrickleIsCutAtIdleTimeout sends a byte every 50 ms, never silent for
+// the 300 ms idle timeout, and never a whole request: the server cuts the
+// connection all the same, under every in-process architecture.
+func TestTrickleIsCutAtIdleTimeout(t *testing.T) {
+	for _, arch := range Architectures() {
+		if !goroutineArch(arch) {
+			continue
+		}
+		t.Run(string(arch), func(t *testing.T) {
+			p := &lineProto{}
+			s := startServer(t, p, Config{Arch: arch, IdleTimeout: 300 * time.Millisecond})
+			c, err := net.Dial("tcp", s.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			// A complete request first: answered, and it restarts the clock.
+			if got := askLine(t, c, bufio.NewReader(c), "a\n"); got != "ok:a\n" {
+				t.Fatalf("got %q", got)
+			}
+			for i := 0; ; i++ {
+				if i == 200 {
+					t.Fatal("a trickling client was not cut within 200 bytes")
+				}
+				if _, err := c.Write([]byte{'x'}); err != nil {
+					break
+				}
+				if p.closedCount() > 0 {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if got := p.waitCloses(t, 1); !errors.Is(got[0], ErrIdleTimeout) {
+				t.Fatalf("Close got %v, want ErrIdleTimeout", got[0])
+			}
+		})
+	}
+}
+
+func (p *lineProto) closedCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.closes)
+}

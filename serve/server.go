@@ -61,8 +61,10 @@ type Config struct {
 	// MaxRequest is the most bytes a request may have before it is complete;
 	// default DefaultMaxRequest.
 	MaxRequest int
-	// IdleTimeout closes a connection that sends nothing for this long;
-	// default DefaultIdleTimeout.
+	// IdleTimeout closes a connection that does not complete a request
+	// within this long of its previous answer (or of its start): a silent
+	// client, and one that trickles a request byte by byte; default
+	// DefaultIdleTimeout.
 	IdleTimeout time.Duration
 	// Idle is how long an inetd-wait server waits with no connection open
 	// before it exits and hands the listening socket back to inetd; default

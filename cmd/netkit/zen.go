@@ -98,13 +98,24 @@ func newZenServeCommand() *cobra.Command {
 SIGINT or SIGTERM, then stop accepting, finish the answers in flight and
 exit 0. Connection logs go to stderr, or to --log FILE.
 
-Under inetd (--arch inetd-nowait or inetd-wait) the socket is fd 0, and
-stdout and stderr are the socket too or belong to inetd; under systemd
-(--arch systemd) the listener comes from LISTEN_FDS. In these modes netkit
-writes nothing to stdout or stderr: logs go to --log FILE or nowhere.`,
+prefork runs --workers copies of this same command as worker processes
+that share the listening socket, restarts a worker that dies, and stops
+them all on SIGINT or SIGTERM.
+
+Under inetd the socket is fd 0: the connection (inetd-nowait, a "nowait"
+service) or the listening socket (inetd-wait, a "wait" service, which exits
+after --idle with no connection). Under systemd (--arch systemd) the socket
+is fd 3 with LISTEN_FDS, or fd 0 (StandardInput=socket,
+systemd-socket-activate --inetd); a listener is served until SIGTERM, a
+connection (Accept=yes) to its end. In these modes netkit writes nothing to
+stdout or stderr: logs go to --log FILE or nowhere.
+
+With --addr 127.0.0.1:0 the system picks a free port; --addr-file FILE
+tells it (zen ask --addr-file FILE reads it).`,
 		Example: `  netkit zen serve
   netkit zen serve --arch single --delay 1s
   netkit zen serve --arch prefork --workers 4 --addr 127.0.0.1:1061
+  netkit zen serve --addr 127.0.0.1:0 --addr-file zen.addr
   # /etc/inetd.conf:
   # 1060 stream tcp nowait nobody /usr/local/bin/netkit netkit zen serve --arch inetd-nowait --log /tmp/zen.log`,
 		Args: cobra.NoArgs,
