@@ -66,10 +66,10 @@ func (p *lineProto) waitCloses(t *testing.T, n int) []error {
 	return nil
 }
 
-// startServer runs p under arch on a free loopback port.
-func startServer(t *testing.T, p Protocol, cfg Config) *Server {
+// launch builds a server for p, listens and serves in the background; Serve's
+// result arrives on the returned channel.
+func launch(t *testing.T, p Protocol, cfg Config) (*Server, <-chan error) {
 	t.Helper()
-	cfg.Addr = "127.0.0.1:0"
 	s, err := New(p, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -79,6 +79,14 @@ func startServer(t *testing.T, p Protocol, cfg Config) *Server {
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Serve() }()
+	return s, done
+}
+
+// startServer runs p under arch on a free loopback port.
+func startServer(t *testing.T, p Protocol, cfg Config) *Server {
+	t.Helper()
+	cfg.Addr = "127.0.0.1:0"
+	s, done := launch(t, p, cfg)
 	t.Cleanup(func() {
 		s.Close()
 		if err := <-done; !errors.Is(err, ErrServerClosed) {
@@ -280,19 +288,11 @@ func askLine(t *testing.T, c net.Conn, r *bufio.Reader, line string) string {
 
 func TestPreforkServesAndShutsDown(t *testing.T) {
 	var logs lockedLog
-	s, err := New(&lineProto{}, Config{
+	s, done := launch(t, &lineProto{}, Config{
 		Arch: Prefork, Addr: "127.0.0.1:0", Workers: 2,
 		Exec:   []string{os.Args[0], "-test.run=^$"},
 		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve() }()
 	for i := range 5 {
 		c, err := net.DialTimeout("tcp", s.Addr().String(), 10*time.Second)
 		if err != nil {
@@ -351,18 +351,10 @@ func socketFile(t *testing.T, x interface{ File() (*os.File, error) }) *os.File 
 
 // runInherited serves an inherited socket under arch in the background and
 // returns the channel Serve's result arrives on.
-func runInherited(t *testing.T, arch Arch, f *os.File, idle time.Duration) (*Server, <-chan error) {
+func runInherited(t *testing.T, arch Arch, f *os.File, idle time.Duration) <-chan error {
 	t.Helper()
-	s, err := New(&lineProto{}, Config{Arch: arch, Socket: f, Idle: idle, Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve() }()
-	return s, done
+	_, done := launch(t, &lineProto{}, Config{Arch: arch, Socket: f, Idle: idle})
+	return done
 }
 
 func waitServe(t *testing.T, done <-chan error) error {
@@ -397,7 +389,7 @@ func TestInheritedConnection(t *testing.T) {
 			}
 			f := socketFile(t, sc.(*net.TCPConn))
 			sc.Close()
-			_, done := runInherited(t, arch, f, 0)
+			done := runInherited(t, arch, f, 0)
 			r := bufio.NewReader(c)
 			if got := askLine(t, c, r, "a\nb\n"); got != "ok:a\n" {
 				t.Fatalf("got %q", got)
@@ -419,7 +411,7 @@ func TestInetdWaitExitsWhenIdle(t *testing.T) {
 	}
 	defer ln.Close()
 	f := socketFile(t, ln.(*net.TCPListener))
-	_, done := runInherited(t, InetdWait, f, 300*time.Millisecond)
+	done := runInherited(t, InetdWait, f, 300*time.Millisecond)
 	c, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -473,19 +465,11 @@ func TestInheritedSocketOfTheWrongKind(t *testing.T) {
 // restarts them with a doubling back-off, not in a spin.
 func TestPreforkRestartBacksOff(t *testing.T) {
 	var logs lockedLog
-	s, err := New(&lineProto{}, Config{
+	s, done := launch(t, &lineProto{}, Config{
 		Arch: Prefork, Addr: "127.0.0.1:0", Workers: 1,
 		Exec:   []string{"/bin/sh", "-c", "exit 3"},
 		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve() }()
 	deadline := time.Now().Add(10 * time.Second)
 	for strings.Count(logs.String(), "worker died") < 4 {
 		if time.Now().After(deadline) {
