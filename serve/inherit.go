@@ -81,7 +81,7 @@ func inheritedListener(cfg Config) (net.Listener, error) {
 	defer releaseFile(f, fd)
 	listening, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ACCEPTCONN)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s is not a socket: %w", cfg.Arch, f.Name(), err)
+		return nil, fmt.Errorf("%s: %s is not a socket (%v); %s", cfg.Arch, f.Name(), err, superServerHint(cfg.Arch))
 	}
 	switch {
 	case listening == 1 && cfg.Arch == InetdNowait:
@@ -125,6 +125,14 @@ func superServerSocket(arch Arch) (*os.File, error) {
 		}
 	}
 	return os.NewFile(0, "fd 0"), nil
+}
+
+// superServerHint says what should have started an architecture.
+func superServerHint(arch Arch) string {
+	if arch == Systemd {
+		return "start it through systemd socket activation (LISTEN_FDS) or systemd-socket-activate"
+	}
+	return "start it from inetd, which passes the socket as fd 0"
 }
 
 // releaseFile closes f once the net package holds its own duplicate. fd 0
