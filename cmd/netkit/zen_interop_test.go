@@ -172,6 +172,14 @@ func TestZenOpenbsdInetd(t *testing.T) {
 	})
 	t.Run("wait", func(t *testing.T) {
 		zenInteropChecks(t, py, addrs[1], fileLog(waitLog), 1000)
+		// With no connection for --idle (2 s), the server exits and inetd
+		// takes the socket back; the next client starts a new one.
+		z := &zenTarget{logs: fileLog(waitLog)}
+		waitLogText(t, z, `msg="no connection for the idle period; exiting" idle=2s`)
+		checkBookOutput(t, runBookClient(t, py, addrs[1]))
+		if n := strings.Count(z.logs(), "msg=listening arch=inetd-wait"); n < 2 {
+			t.Errorf("inetd started the wait server %d times, want 2 or more:\n%s", n, z.logs())
+		}
 	})
 	t.Run("book servers", func(t *testing.T) {
 		for _, a := range addrs[2:] {
