@@ -546,3 +546,40 @@ func (p *lineProto) closedCount() int {
 	defer p.mu.Unlock()
 	return len(p.closes)
 }
+
+// TestMaxConns serves one connection at a time with MaxConns 1: the second
+// waits in the backlog until the first ends, then is served.
+func TestMaxConns(t *testing.T) {
+	for _, arch := range Architectures() {
+		if !goroutineArch(arch) {
+			continue
+		}
+		t.Run(string(arch), func(t *testing.T) {
+			s := startServer(t, &lineProto{}, Config{Arch: arch, MaxConns: 1, Workers: 3})
+			c1, err := net.Dial("tcp", s.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c1.Close()
+			if got := askLine(t, c1, bufio.NewReader(c1), "1\n"); got != "ok:1\n" {
+				t.Fatalf("got %q", got)
+			}
+			c2, err := net.Dial("tcp", s.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c2.Close()
+			io.WriteString(c2, "2\n")
+			r2 := bufio.NewReader(c2)
+			c2.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+			if line, err := r2.ReadString('\n'); err == nil {
+				t.Fatalf("the second connection was served (%q) while the first was open", line)
+			}
+			c1.Close()
+			c2.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if line, err := r2.ReadString('\n'); err != nil || line != "ok:2\n" {
+				t.Fatalf("after the first closed: %q, %v", line, err)
+			}
+		})
+	}
+}
