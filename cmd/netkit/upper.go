@@ -323,23 +323,3 @@ func upperUDPService() service {
 func upperTCPService() service {
 	return streamService("upper/tcp", upper.Protocol{}, upper.DefaultAddr)
 }
-
-// streamService is a stream protocol as `netkit serve` starts it: perconn
-// on addr, stopped gracefully when the context ends.
-func streamService(name string, proto serve.Protocol, addr string) service {
-	return service{
-		name: name,
-		start: func(ctx context.Context, log *slog.Logger) (string, <-chan error, error) {
-			srv, err := serve.New(proto, serve.Config{Arch: serve.PerConn, Addr: addr, Logger: log})
-			if err != nil {
-				return "", nil, err
-			}
-			if err := srv.Listen(); err != nil {
-				return "", nil, err
-			}
-			done := make(chan error, 1)
-			go func() { done <- serveUntilDone(ctx, srv) }()
-			return "tcp " + srv.Addr().String(), done, nil
-		},
-	}
-}

@@ -391,19 +391,5 @@ func pyBytes(s string) string {
 // zenService is the Zen service as `netkit serve` starts it: perconn on
 // defaultZenAddr.
 func zenService() service {
-	return service{
-		name: "zen",
-		start: func(ctx context.Context, log *slog.Logger) (string, <-chan error, error) {
-			srv, err := serve.New(&zen.Protocol{}, serve.Config{Arch: serve.PerConn, Addr: defaultZenAddr, Logger: log})
-			if err != nil {
-				return "", nil, err
-			}
-			if err := srv.Listen(); err != nil {
-				return "", nil, err
-			}
-			done := make(chan error, 1)
-			go func() { done <- serveUntilDone(ctx, srv) }()
-			return "tcp " + srv.Addr().String(), done, nil
-		},
-	}
+	return streamService("zen", &zen.Protocol{}, defaultZenAddr)
 }
