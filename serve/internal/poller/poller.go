@@ -172,11 +172,15 @@ func (p *Poller) Wait(timeout time.Duration) (events []Event, woken bool, err er
 		events = append(events, Event{Fd: int(r.Fd), Gen: uint32(r.Pad), Flags: r.Events})
 	}
 	if woken {
-		// Clear the flag before draining: a Wake racing with us then
-		// writes again, and the next Wait returns at once.
-		p.woken.Store(false)
+		// Drain first, then clear the flag: a Wake before the clear
+		// skips its write, but the caller looks at its queue and state
+		// after Wait returns, so it sees that Wake's work; a Wake after
+		// the clear writes again and the next Wait returns at once.
+		// (Clearing first would let a racing write be drained with the
+		// flag left set, and every later Wake would be lost.)
 		var buf [8]byte
 		unix.Read(p.wakefd, buf[:])
+		p.woken.Store(false)
 	}
 	return events, woken, nil
 }
