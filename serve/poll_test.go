@@ -13,10 +13,12 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -147,7 +149,7 @@ type loopServer struct {
 
 // startLoop serves p under cfg on a free loopback port and closes the
 // server at the end of the test.
-func startLoop(t *testing.T, p Protocol, cfg Config) *loopServer {
+func startLoop(t testing.TB, p Protocol, cfg Config) *loopServer {
 	t.Helper()
 	log := &syncBuffer{}
 	cfg.Addr = "127.0.0.1:0"
@@ -176,7 +178,7 @@ func startLoop(t *testing.T, p Protocol, cfg Config) *loopServer {
 }
 
 // waitLog waits for the server's log to contain s.
-func (ls *loopServer) waitLog(t *testing.T, s string) {
+func (ls *loopServer) waitLog(t testing.TB, s string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for !strings.Contains(ls.log.String(), s) {
@@ -727,6 +729,186 @@ func TestPollCloseBeforeServe(t *testing.T) {
 		}
 		if err := s.Serve(); !errors.Is(err, ErrServerClosed) {
 			t.Fatalf("Serve after Shutdown returned %v", err)
+		}
+	})
+}
+
+// TestPollEMFILE runs a server whose process may open only a few more
+// descriptors (in a child process, so that this one keeps its limit) and
+// connects more clients than it can hold: the server logs the accept
+// failure, backs off (a bounded number of log lines: no spin), and serves
+// every client once the first ones leave.
+func TestPollEMFILE(t *testing.T) {
+	forLoopArchs(t, func(t *testing.T, arch Arch) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestPollEMFILEServer$", "-test.v")
+		cmd.Env = append(os.Environ(), "NETKIT_EMFILE_ARCH="+string(arch))
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		stderr := &syncBuffer{}
+		cmd.Stderr = stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			stdin.Close()
+			cmd.Wait()
+		}()
+		var addr string
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if a, ok := strings.CutPrefix(sc.Text(), "ADDR "); ok {
+				addr = a
+			}
+			if sc.Text() == "READY" {
+				break
+			}
+		}
+		if addr == "" {
+			t.Fatalf("server did not start:\n%s", stderr.String())
+		}
+		go io.Copy(io.Discard, stdout)
+
+		const clients = 8
+		release := make(chan struct{})
+		errs := make(chan error, clients)
+		for i := range clients {
+			go func() {
+				c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+				if err != nil {
+					errs <- err
+					return
+				}
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(30 * time.Second))
+				q := fmt.Sprintf("client%d\n", i)
+				io.WriteString(c, q)
+				got, err := bufio.NewReader(c).ReadString('\n')
+				if err == nil && got != "ok:"+q {
+					err = fmt.Errorf("client %d read %q", i, got)
+				}
+				<-release
+				errs <- err
+			}()
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for !strings.Contains(stderr.String(), "accept failed; retrying") {
+			if time.Now().After(deadline) {
+				t.Fatalf("no accept failure logged:\n%s", stderr.String())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		close(release)
+		for range clients {
+			if err := <-errs; err != nil {
+				t.Fatalf("%v\nserver log:\n%s", err, stderr.String())
+			}
+		}
+		log := stderr.String()
+		if !strings.Contains(log, "too many open files") {
+			t.Errorf("the accept failure is not EMFILE:\n%s", log)
+		}
+		if n := strings.Count(log, "accept failed"); n > 50 {
+			t.Errorf("%d accept failures logged: the server spins", n)
+		}
+	})
+}
+
+// TestPollEMFILEServer is the server process of TestPollEMFILE; it runs
+// only when that test starts it.
+func TestPollEMFILEServer(t *testing.T) {
+	arch := Arch(os.Getenv("NETKIT_EMFILE_ARCH"))
+	if arch == "" {
+		t.Skip("the server process of TestPollEMFILE")
+	}
+	s, err := New(newBigProto(), Config{
+		Arch:   arch,
+		Addr:   "127.0.0.1:0",
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve() }()
+	// One exchange, so that the loops hold their descriptors.
+	c, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(c, "probe\n")
+	if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	time.Sleep(50 * time.Millisecond) // let the server close its side
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Room for three connections (ReadDir's own descriptor is closed).
+	lim := syscall.Rlimit{Cur: uint64(len(fds) - 1 + 3), Max: uint64(len(fds) + 1000)}
+	var old syscall.Rlimit
+	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old)
+	lim.Max = old.Max
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("ADDR %s\nREADY\n", s.Addr())
+	io.Copy(io.Discard, os.Stdin)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s.Shutdown(ctx)
+	<-done
+}
+
+// FuzzPollChunking sends a fixed stream of requests to a poll server, cut
+// where the input says (each input byte is the length of the next write,
+// 0 meaning 1), and checks that every answer comes back whole and in order.
+func FuzzPollChunking(f *testing.F) {
+	f.Add([]byte{1})
+	f.Add([]byte{3, 200, 7, 1, 1, 255, 9})
+	f.Add([]byte("\x00\x10\x20\x30\x40"))
+	ls := startLoop(f, newBigProto(), Config{Arch: Poll, MaxRequest: 512})
+	var stream, want bytes.Buffer
+	for i := range 50 {
+		q := fmt.Sprintf("%d:%s\n", i, strings.Repeat("y", i*7))
+		stream.WriteString(q)
+		want.WriteString("ok:" + q)
+	}
+	stream.WriteString("big 70000\n")
+	want.Write(pattern(70000))
+	f.Fuzz(func(t *testing.T, cuts []byte) {
+		if len(cuts) == 0 {
+			cuts = []byte{0}
+		}
+		c, err := net.Dial("tcp", ls.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(20 * time.Second))
+		go func() {
+			b := stream.Bytes()
+			for i := 0; len(b) > 0; i++ {
+				n := min(len(b), max(1, int(cuts[i%len(cuts)])))
+				if _, err := c.Write(b[:n]); err != nil {
+					return
+				}
+				b = b[n:]
+			}
+		}()
+		got := make([]byte, want.Len())
+		if _, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("answers differ (%v)", err)
 		}
 	})
 }
