@@ -47,9 +47,9 @@ const (
 )
 
 // loopEngine runs n event loops over one listener: the poll architecture is
-// one loop, the reactor is n of them (see reactor.go). Loop 0 owns the
-// listener; with more loops it hands every accepted connection to the
-// loops in turn.
+// one loop that accepts and serves; the reactor is n serving loops plus one
+// more that only accepts and hands the connections to them in turn (see
+// reactor.go). Either way, the accepting loop is e.acceptor.
 type loopEngine struct {
 	proto Protocol
 	cfg   Config
@@ -57,18 +57,22 @@ type loopEngine struct {
 
 	state  atomic.Int32
 	active atomic.Int64 // connections accepted and not yet closed, all loops
-	// acceptWait is set while loop 0 has stopped accepting because of
-	// MaxConns; a loop that closes a connection then wakes loop 0.
+	// acceptWait is set while the acceptor has stopped accepting because
+	// of MaxConns; a loop that closes a connection then wakes it.
 	acceptWait atomic.Bool
-	// next is the loop that gets the next connection (reactor); only
-	// loop 0 uses it.
+	// next is the serving loop that gets the next connection (reactor);
+	// only the acceptor uses it.
 	next int
 
-	mu      sync.Mutex
-	ln      net.Listener  // guarded by mu
-	loops   []*loop       // guarded by mu; set once by Serve
-	started bool          // guarded by mu
-	done    chan struct{} // closed when every loop has ended
+	mu sync.Mutex
+	ln net.Listener // guarded by mu
+	// loops (the serving loops) and acceptor are set once by Serve
+	// before any loop starts; loops read them without mu.
+	loops    []*loop
+	acceptor *loop
+	all      []*loop       // guarded by mu: loops and, if apart, the acceptor
+	started  bool          // guarded by mu
+	done     chan struct{} // closed when every loop has ended
 }
 
 func newLoopEngine(p Protocol, cfg Config, n int) *loopEngine {
@@ -77,8 +81,8 @@ func newLoopEngine(p Protocol, cfg Config, n int) *loopEngine {
 
 // Serve runs the loops on l until Shutdown, Close, or a failure of epoll
 // itself. The listener must expose its file descriptor (syscall.Conn); the
-// loops work on a duplicate of it, which only loop 0 closes, so that the
-// number cannot be reused under its feet.
+// acceptor works on a duplicate of it, which only the acceptor closes, so
+// that the number cannot be reused under its feet.
 func (e *loopEngine) Serve(l net.Listener) error {
 	e.mu.Lock()
 	if e.started || e.state.Load() != loopRunning {
@@ -88,45 +92,20 @@ func (e *loopEngine) Serve(l net.Listener) error {
 	}
 	e.started = true
 	e.ln = l
-	lfd, err := listenerFD(l)
+	all, err := e.openLoops(l)
 	if err != nil {
 		e.mu.Unlock()
 		close(e.done)
 		return err
 	}
-	loops := make([]*loop, e.n)
-	for i := range loops {
-		lp, err := newLoop(e, i)
-		if err != nil {
-			for _, prev := range loops[:i] {
-				prev.poll.Close()
-			}
-			poller.Close(lfd)
-			e.mu.Unlock()
-			close(e.done)
-			return err
-		}
-		loops[i] = lp
-	}
-	loops[0].lfd = lfd
-	if err := loops[0].poll.Add(lfd, 0, poller.In); err != nil {
-		for _, lp := range loops {
-			lp.poll.Close()
-		}
-		poller.Close(lfd)
-		e.mu.Unlock()
-		close(e.done)
-		return err
-	}
-	e.loops = loops
 	e.mu.Unlock()
 
-	errs := make(chan error, e.n)
-	for _, lp := range loops {
+	errs := make(chan error, len(all))
+	for _, lp := range all {
 		go func() { errs <- lp.run() }()
 	}
 	var first error
-	for range loops {
+	for range all {
 		if err := <-errs; err != nil && first == nil {
 			first = err
 			// One loop failed: end the others.
@@ -135,6 +114,46 @@ func (e *loopEngine) Serve(l net.Listener) error {
 	}
 	close(e.done)
 	return first
+}
+
+// openLoops creates the loops and registers l's duplicate with the
+// acceptor. e.mu must be held.
+func (e *loopEngine) openLoops(l net.Listener) (all []*loop, err error) {
+	defer func() {
+		if err != nil {
+			for _, lp := range all {
+				lp.poll.Close()
+			}
+		}
+	}()
+	for i := range e.n {
+		lp, err := newLoop(e, i)
+		if err != nil {
+			return all, err
+		}
+		all = append(all, lp)
+	}
+	e.loops = all
+	e.acceptor = all[0]
+	if e.n > 1 {
+		acc, err := newLoop(e, e.n)
+		if err != nil {
+			return all, err
+		}
+		all = append(all, acc)
+		e.acceptor = acc
+	}
+	lfd, err := listenerFD(l)
+	if err != nil {
+		return all, err
+	}
+	if err := e.acceptor.poll.Add(lfd, 0, poller.In); err != nil {
+		poller.Close(lfd)
+		return all, err
+	}
+	e.acceptor.lfd = lfd
+	e.all = all
+	return all, nil
 }
 
 // listenerFD returns a non-blocking duplicate of l's file descriptor.
@@ -161,9 +180,9 @@ func listenerFD(l net.Listener) (int, error) {
 // wakeAll wakes every loop that still runs.
 func (e *loopEngine) wakeAll() {
 	e.mu.Lock()
-	loops := e.loops
+	all := e.all
 	e.mu.Unlock()
-	for _, lp := range loops {
+	for _, lp := range all {
 		lp.wake()
 	}
 }
@@ -215,10 +234,10 @@ func (e *loopEngine) stop() bool {
 func (e *loopEngine) connDone(from *loop) {
 	e.active.Add(-1)
 	if e.cfg.MaxConns > 0 && e.acceptWait.Load() {
-		if from.id == 0 {
+		if from == e.acceptor {
 			from.resumeAccept()
 		} else {
-			e.loops[0].wake()
+			e.acceptor.wake()
 		}
 	}
 }
@@ -231,7 +250,7 @@ type loop struct {
 	id   int
 	poll *poller.Poller
 
-	lfd         int       // listening fd (loop 0 only), -1 once closed
+	lfd         int       // listening fd (acceptor only), -1 once closed
 	acceptOff   bool      // the listener is out of the epoll set
 	acceptRetry time.Time // when to try accepting again after an error
 	backoff     time.Duration
@@ -245,12 +264,12 @@ type loop struct {
 	stopped bool      // graceful stop begun
 
 	mu      sync.Mutex
-	handoff []handedConn // guarded by mu: connections from loop 0
+	handoff []handedConn // guarded by mu: connections from the acceptor
 	spare   []handedConn // the other half of the hand-off double buffer
 	exited  bool         // guarded by mu: the poller is closed
 }
 
-// A handedConn is a connection accepted by loop 0 for another loop.
+// A handedConn is a connection the acceptor accepted for another loop.
 type handedConn struct {
 	fd   int
 	peer unix.Sockaddr
@@ -364,24 +383,29 @@ func (l *loop) expire() {
 	}
 }
 
-// beginStop starts a graceful stop: close the listener, stop reading, end
-// the connections with nothing left to send, and let the others drain.
+// beginStop starts a graceful stop: close the listener, answer the
+// requests each connection's socket already holds, stop reading, end the
+// connections with nothing left to send, and let the others drain. A
+// request left partial ends its connection as incomplete.
 func (l *loop) beginStop() {
 	if l.stopped {
 		return
 	}
 	l.stopped = true
 	l.closeListener()
-	for c := l.idle.head; c != nil; {
-		next := c.next
+	var ending []*conn
+	for c := l.idle.head; c != nil; c = c.next {
 		if c.state == connReading {
-			var err error
-			if len(c.in) > 0 {
-				err = &IncompleteError{N: len(c.in)}
-			}
-			l.endAfterSend(c, err)
+			ending = append(ending, c)
 		}
-		c = next
+	}
+	for _, c := range ending {
+		if c.state == connReading && !c.backlog {
+			// Requests the peer sent before the stop are answered: one
+			// last read of what the socket holds.
+			l.receive(c)
+		}
+		l.endIfStopped(c)
 	}
 }
 
@@ -396,6 +420,19 @@ func (l *loop) closeListener() {
 	l.lfd = -1
 	l.acceptOff = true
 	l.acceptRetry = time.Time{}
+}
+
+// endIfStopped ends c, once its answers are sent, if the loop is stopping
+// and c holds no request that is complete but not answered yet.
+func (l *loop) endIfStopped(c *conn) {
+	if !l.stopped || c.state != connReading || c.backlog {
+		return
+	}
+	var err error
+	if len(c.in) > 0 {
+		err = &IncompleteError{N: len(c.in)}
+	}
+	l.endAfterSend(c, err)
 }
 
 // pauseAccept takes the listener out of the epoll set; with retry set, the
@@ -472,7 +509,7 @@ func (l *loop) accept() {
 	}
 }
 
-// handOver queues a connection accepted by loop 0 for l and wakes l.
+// handOver queues a connection the acceptor accepted for l and wakes l.
 func (l *loop) handOver(fd int, peer unix.Sockaddr) {
 	l.mu.Lock()
 	if l.exited {
@@ -486,7 +523,7 @@ func (l *loop) handOver(fd int, peer unix.Sockaddr) {
 	l.mu.Unlock()
 }
 
-// adoptHanded takes the connections loop 0 handed over.
+// adoptHanded takes the connections the acceptor handed over.
 func (l *loop) adoptHanded() {
 	l.mu.Lock()
 	got := l.handoff
@@ -529,9 +566,7 @@ func (l *loop) adopt(fd int, sa unix.Sockaddr) {
 	l.conns[fd] = c
 	l.live++
 	l.touch(c)
-	if l.stopped {
-		l.endAfterSend(c, nil)
-	}
+	l.endIfStopped(c)
 }
 
 // newSession starts c's session, turning a panic into an error.
@@ -734,6 +769,7 @@ func (l *loop) send(c *conn) bool {
 			if c.state == connClosed {
 				return false
 			}
+			l.endIfStopped(c)
 			return l.send(c)
 		}
 		if cap(c.in) > keepBuf && len(c.in) == 0 {
@@ -756,7 +792,7 @@ func (l *loop) setInterest(c *conn) {
 		return
 	}
 	var want poller.Interest
-	if c.state == connReading && !c.backlog && c.pending() < outHigh {
+	if c.state == connReading && !c.backlog && c.pending() < outHigh && !l.stopped {
 		want |= poller.In
 	}
 	if c.pending() > 0 {

@@ -41,7 +41,8 @@ func forLoopArchs(t *testing.T, f func(t *testing.T, arch Arch)) {
 //	wait    blocks until gate is closed (or a value is sent), then "done\n"
 //	other   answers "ok:" and the line
 type bigProto struct {
-	gate chan struct{}
+	gate    chan struct{}
+	waiting chan struct{} // receives when a "wait" request starts
 
 	sessions atomic.Int64
 	mu       sync.Mutex
@@ -50,7 +51,7 @@ type bigProto struct {
 }
 
 func newBigProto() *bigProto {
-	return &bigProto{gate: make(chan struct{}), closed: make(chan struct{}, 100000)}
+	return &bigProto{gate: make(chan struct{}), waiting: make(chan struct{}, 100), closed: make(chan struct{}, 100000)}
 }
 
 func (p *bigProto) Split(buf []byte) (int, error) {
@@ -84,6 +85,7 @@ func (s *bigSession) Serve(req, out []byte) ([]byte, error) {
 	case line == "panic":
 		panic("asked to")
 	case line == "wait":
+		s.p.waiting <- struct{}{}
 		<-s.p.gate
 		return append(out, "done\n"...), nil
 	}
@@ -565,11 +567,16 @@ func TestPollShutdownFinishesAnswers(t *testing.T) {
 		if _, err := io.ReadFull(big, make([]byte, 1000)); err != nil {
 			t.Fatal(err)
 		}
+		queued := ls.dial(t)
+		queuedR := bufio.NewReader(queued)
+		io.WriteString(queued, "first\n")
+		readLine(t, queuedR, "ok:first\n")
 		waiting := ls.dial(t)
 		io.WriteString(waiting, "wait\n")
-		for p.sessions.Load() < 3 {
-			time.Sleep(time.Millisecond)
-		}
+		<-p.waiting
+		// Under poll this request waits in its socket while the loop is
+		// blocked; it was sent before the stop, so it is answered.
+		io.WriteString(queued, "queued\n")
 		shut := make(chan error, 1)
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -585,6 +592,9 @@ func TestPollShutdownFinishesAnswers(t *testing.T) {
 		if got, err := io.ReadAll(waiting); err != nil || string(got) != "done\n" {
 			t.Fatalf("waiting connection: %q, %v", got, err)
 		}
+		if got, err := io.ReadAll(queuedR); err != nil || string(got) != "ok:queued\n" {
+			t.Fatalf("queued connection: %q, %v", got, err)
+		}
 		if got, err := io.ReadAll(idle); err != nil || len(got) != 0 {
 			t.Fatalf("idle connection: %q, %v", got, err)
 		}
@@ -595,7 +605,7 @@ func TestPollShutdownFinishesAnswers(t *testing.T) {
 		if err := <-shut; err != nil {
 			t.Fatalf("Shutdown: %v", err)
 		}
-		for range 3 {
+		for range 4 {
 			if err := p.nextClose(t); err != nil {
 				t.Fatalf("a session closed with %v", err)
 			}

@@ -19,20 +19,26 @@ func reactorLoops(cfg Config) int {
 	return runtime.NumCPU()
 }
 
-// pickLoop returns the index of the loop that gets the next connection.
-// Only loop 0, which accepts, calls it.
+// pickLoop returns the index of the serving loop that gets the next
+// connection. Only the acceptor calls it.
 //
 // The reactor is the poll loop times N: the same loop type, each on its own
-// locked OS thread with its own epoll set, read buffer and timers. Loop 0
-// alone owns the listener and hands every accepted connection to the loops
-// in turn (round-robin, through a mutex-guarded queue and the target's
-// eventfd). The alternative, registering the listener in every loop with
-// EPOLLEXCLUSIVE, was not taken: the kernel then wakes whichever waiter is
-// first in the listener's wait queue, which under light load is the same
-// recently idle loop again and again, so a handful of connections can all
-// land on one loop (and the reactor then serializes them like poll). The
-// hand-off spreads any n connections evenly across the loops, at the price
-// of one queue operation and at most one coalesced eventfd write per
+// locked OS thread with its own epoll set, read buffer and timers. One more
+// loop of that type owns the listener, serves nothing, and hands every
+// accepted connection to the serving loops in turn (round-robin, through a
+// mutex-guarded queue and the target's coalesced eventfd): the main/sub
+// reactor split of Netty or gnet. Two alternatives were not taken:
+//
+//   - The listener registered in every loop with EPOLLEXCLUSIVE. The kernel
+//     wakes the first loop in the listener's wait queue that is blocked in
+//     epoll_wait, which under light load is the same loop again and again,
+//     so a handful of connections all land on one loop (and the reactor
+//     then serializes them like poll).
+//   - One of the serving loops also accepting. A session that blocks its
+//     loop (a slow answer, zen's --delay) would then stop all accepting.
+//
+// The hand-off spreads any n connections evenly across the loops, at the
+// price of one queue operation and at most one eventfd write per
 // connection, nothing per request.
 func (e *loopEngine) pickLoop() int {
 	i := e.next

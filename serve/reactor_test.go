@@ -8,6 +8,7 @@ import (
 	"net"
 	"runtime"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -41,6 +42,8 @@ func TestReactorSpreadsConnections(t *testing.T) {
 	const loops = 3
 	p := &inFlightProto{bigProto: newBigProto()}
 	ls := startLoop(t, p, Config{Arch: Reactor, Workers: loops})
+	release := sync.OnceFunc(func() { close(p.gate) })
+	t.Cleanup(release) // before the server closes, should the test fail
 	var cs []net.Conn
 	for range loops {
 		c := ls.dial(t)
@@ -54,7 +57,7 @@ func TestReactorSpreadsConnections(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	close(p.gate)
+	release()
 	for _, c := range cs {
 		readLine(t, bufio.NewReader(c), "done\n")
 	}
