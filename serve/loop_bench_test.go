@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"runtime"
 	"testing"
 
 	"github.com/netkit-go/netkit/serve"
@@ -107,6 +108,44 @@ func TestPollZeroAllocs(t *testing.T) {
 					t.Errorf("depth %d: %.2f allocations per exchange, want 0", depth, n)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkZenParallel64 runs 64 connections at once, each asking one
+// question at a time: one op is one question and its answer, so ns/op is
+// the inverse of the throughput.
+func BenchmarkZenParallel64(b *testing.B) {
+	for _, arch := range benchArchs {
+		b.Run(string(arch), func(b *testing.B) {
+			s, err := serve.New(&zen.Protocol{}, serve.Config{Arch: arch, Addr: "127.0.0.1:0"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Listen(); err != nil {
+				b.Fatal(err)
+			}
+			done := make(chan struct{})
+			go func() { s.Serve(); close(done) }()
+			b.Cleanup(func() { s.Close(); <-done })
+			conns := make(chan net.Conn, 64)
+			for range 64 {
+				c, err := net.Dial("tcp", s.Addr().String())
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { c.Close() })
+				conns <- c
+			}
+			b.SetParallelism((64 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				x := newExchange(<-conns, 1)
+				for pb.Next() {
+					x.run(b)
+				}
+			})
 		})
 	}
 }

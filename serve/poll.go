@@ -17,6 +17,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// The poll architecture: one event loop that accepts and serves every
+// connection (see loopEngine).
 func init() {
 	engines[Poll] = func(p Protocol, cfg Config) engine { return newLoopEngine(p, cfg, 1) }
 }
@@ -50,6 +52,33 @@ const (
 // one loop that accepts and serves; the reactor is n serving loops plus one
 // more that only accepts and hands the connections to them in turn (see
 // reactor.go). Either way, the accepting loop is e.acceptor.
+//
+// A loop is the Go rendering of the book's srv_async.py, done the way a C
+// server would: one goroutine locked to its OS thread, blocking in
+// epoll_wait (package internal/poller), with no goroutine per connection.
+// Each turn of a loop:
+//
+//	wait     epoll_wait, blocking; its timeout is the next idle deadline
+//	         or accept retry, never a poll interval
+//	wake     the eventfd fired: adopt handed-over connections, see Shutdown
+//	         or Close
+//	accept   (acceptor) up to acceptBatch connections: non-blocking,
+//	         TCP_NODELAY, each registered with a new generation number
+//	write    EPOLLOUT: send what the socket did not take last time
+//	read     EPOLLIN/RDHUP/HUP/ERR: one read into the loop's buffer, then
+//	         Split -> Serve for each complete request, answers appended to
+//	         the connection's output buffer, sent at once; the rest kept
+//	         in its input buffer (at most MaxRequest bytes of a request)
+//	expire   connections idle past IdleTimeout, least recently active first
+//
+// A connection is read only while its unsent answers are under outHigh; past
+// that, complete requests wait in its input buffer until the socket drains,
+// so a peer that does not read cannot make the server buffer without bound.
+// Events carry the fd's generation: an event queued for a connection that
+// has since closed is dropped, even when a new connection got the same fd.
+//
+// Sessions run on the loop's thread: a slow Serve (zen's --delay) delays
+// every connection of that loop, which is the point of the architecture.
 type loopEngine struct {
 	proto Protocol
 	cfg   Config

@@ -4,14 +4,19 @@ package serve
 
 import "runtime"
 
+// The reactor architecture: reactorLoops(cfg) event loops of the poll kind,
+// each serving its share of the connections, and one more that accepts
+// (see pickLoop).
 func init() {
 	engines[Reactor] = func(p Protocol, cfg Config) engine {
 		return newLoopEngine(p, cfg, reactorLoops(cfg))
 	}
 }
 
-// reactorLoops is the number of event loops of the reactor: Config.Workers
-// when it is positive, otherwise one per CPU.
+// reactorLoops is the number of serving loops of the reactor: Config.Workers
+// when it is positive, otherwise one per CPU. (Server.New fills a zero
+// Workers with DefaultWorkers, so the CPU count applies only to a Config
+// that reaches the engine unfilled.)
 func reactorLoops(cfg Config) int {
 	if cfg.Workers > 0 {
 		return cfg.Workers
