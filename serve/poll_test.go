@@ -218,6 +218,14 @@ func readLine(t *testing.T, r *bufio.Reader, want string) {
 	}
 }
 
+// stillServes checks that c, a connection whose neighbour just failed,
+// is still answered.
+func stillServes(t *testing.T, c net.Conn) {
+	t.Helper()
+	io.WriteString(c, "still\n")
+	readLine(t, bufio.NewReader(c), "ok:still\n")
+}
+
 func TestPollPipelining(t *testing.T) {
 	forLoopArchs(t, func(t *testing.T, arch Arch) {
 		ls := startLoop(t, newBigProto(), Config{Arch: arch})
@@ -345,9 +353,7 @@ func TestPollClientVanishesMidAnswer(t *testing.T) {
 		if !errors.Is(err, ErrShortWrite) && !strings.Contains(fmt.Sprint(err), "reset") {
 			t.Fatalf("session closed with %v, want a short write", err)
 		}
-		good := ls.dial(t)
-		io.WriteString(good, "still\n")
-		readLine(t, bufio.NewReader(good), "ok:still\n")
+		stillServes(t, ls.dial(t))
 	})
 }
 
@@ -490,8 +496,7 @@ func TestPollMaxRequest(t *testing.T) {
 			t.Fatalf("session closed with %v, want RequestTooLargeError", err)
 		}
 		ls.waitLog(t, "request exceeds the maximum of 64 bytes")
-		io.WriteString(good, "still\n")
-		readLine(t, bufio.NewReader(good), "ok:still\n")
+		stillServes(t, good)
 	})
 }
 
@@ -516,8 +521,7 @@ func TestPollServeErrorAndPanicCloseOneConnection(t *testing.T) {
 		if err := p.nextClose(t); err == nil || !strings.Contains(err.Error(), "panic") {
 			t.Fatalf("session closed with %v, want a panic", err)
 		}
-		io.WriteString(good, "still\n")
-		readLine(t, bufio.NewReader(good), "ok:still\n")
+		stillServes(t, good)
 	})
 }
 
