@@ -149,3 +149,24 @@ func BenchmarkZenParallel64(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkZenConnect opens a connection, asks one question and closes,
+// the book's client in miniature: one op is one whole connection.
+func BenchmarkZenConnect(b *testing.B) {
+	for _, arch := range benchArchs {
+		b.Run(string(arch), func(b *testing.B) {
+			c := zenConn(b, arch) // starts the server; c itself is not used
+			addr := c.RemoteAddr().String()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				d, err := net.Dial("tcp", addr)
+				if err != nil {
+					b.Fatal(err)
+				}
+				newExchange(d, 1).run(b)
+				d.Close()
+			}
+		})
+	}
+}

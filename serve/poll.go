@@ -219,7 +219,8 @@ func (e *loopEngine) wakeAll() {
 // Shutdown stops accepting and lets every connection end once its answers
 // are sent and no request is partly read (a partial one ends it as
 // incomplete), then waits for the loops, or for ctx, after which it closes
-// everything as Close does.
+// everything as Close does and returns ctx's error without waiting (a loop
+// blocked in a Session's Serve ends when that call returns).
 func (e *loopEngine) Shutdown(ctx context.Context) error {
 	e.state.CompareAndSwap(loopRunning, loopStopping)
 	if !e.stop() {
@@ -230,7 +231,6 @@ func (e *loopEngine) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		e.Close()
-		<-e.done
 		return ctx.Err()
 	}
 }
