@@ -124,6 +124,7 @@ func (e *loopEngine) Serve(l net.Listener) error {
 	all, err := e.openLoops(l)
 	if err != nil {
 		e.mu.Unlock()
+		l.Close()
 		close(e.done)
 		return err
 	}

@@ -926,3 +926,60 @@ func FuzzPollChunking(f *testing.F) {
 		}
 	})
 }
+
+// wrappedListener hides the listener's file descriptor.
+type wrappedListener struct{ net.Listener }
+
+func TestPollNeedsAListenerWithAnFD(t *testing.T) {
+	forLoopArchs(t, func(t *testing.T, arch Arch) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		s, err := New(newBigProto(), Config{Arch: arch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.ServeListener(wrappedListener{ln})
+		if err == nil || !strings.Contains(err.Error(), "file descriptor") {
+			t.Fatalf("ServeListener = %v, want an error about the file descriptor", err)
+		}
+	})
+}
+
+func TestPollIPv6AndUnixListeners(t *testing.T) {
+	forLoopArchs(t, func(t *testing.T, arch Arch) {
+		for _, addr := range []struct{ network, address string }{
+			{"tcp6", "[::1]:0"},
+			{"unix", t.TempDir() + "/s"},
+		} {
+			ln, err := net.Listen(addr.network, addr.address)
+			if err != nil {
+				t.Logf("skip %s: %v", addr.network, err)
+				continue
+			}
+			p := newBigProto()
+			s, err := New(p, Config{Arch: arch})
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- s.ServeListener(ln) }()
+			c, err := net.Dial(addr.network, ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.SetDeadline(time.Now().Add(20 * time.Second))
+			stillServes(t, c)
+			c.Close()
+			if err := p.nextClose(t); err != nil {
+				t.Fatalf("%s: session closed with %v", addr.network, err)
+			}
+			s.Close()
+			if err := <-done; !errors.Is(err, ErrServerClosed) {
+				t.Fatalf("%s: Serve returned %v", addr.network, err)
+			}
+		}
+	})
+}
