@@ -79,6 +79,17 @@ const (
 //
 // Sessions run on the loop's thread: a slow Serve (zen's --delay) delays
 // every connection of that loop, which is the point of the architecture.
+//
+// A decision not taken: a loop blocks in epoll_wait itself, as the
+// architecture asks, and not in Go's runtime poller (the epoll fd can be
+// registered there through os.NewFile and waited for with RawConn.Read, so
+// that the idle thread holds no P). While blocked in the syscall, a loop's
+// thread keeps its P until sysmon retakes it; with more loops than
+// GOMAXPROCS (the reactor's default Workers on a small machine) other
+// goroutines of the process can wait for a P for up to a sysmon tick. A
+// prototype of the runtime-poller wait measured no clear gain on loopback
+// (within the noise of a shared 2-CPU machine) and cost a second thread
+// hand-off per wake-up, so the loops keep the plain blocking wait.
 type loopEngine struct {
 	proto Protocol
 	cfg   Config
