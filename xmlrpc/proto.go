@@ -155,21 +155,28 @@ func (ss *streamSession) Serve(req, out []byte) ([]byte, error) {
 	i := bytes.Index(req, []byte("\r\n\r\n"))
 	h := parseHead(req[:i+4])
 	body := req[i+4:]
+	// A body that Split did not frame cannot be skipped: close after the
+	// answer.
+	unframed := h.contentLength > ss.s.opts.MaxBody || h.contentLength < 0 && string(h.method) == "POST"
 	if h.err == "" {
 		switch {
+		case string(h.path) != "/RPC2" && string(h.path) != "/":
+			h.err, h.status = "No such page", http.StatusNotFound
+		case string(h.method) != "POST":
+			h.err, h.status = "XML-RPC takes POST, not "+string(h.method), http.StatusMethodNotAllowed
 		case h.contentLength < 0:
 			h.err, h.status = "Content-Length required", http.StatusLengthRequired
 		case h.contentLength > ss.s.opts.MaxBody:
 			h.err, h.status = fmt.Sprintf("request body of %d bytes exceeds the maximum of %d", h.contentLength, ss.s.opts.MaxBody), http.StatusRequestEntityTooLarge
-		case string(h.path) != "/RPC2" && string(h.path) != "/":
-			return ss.simple(out, &h, http.StatusNotFound, "No such page"), nil
-		case string(h.method) != "POST":
-			return ss.simple(out, &h, http.StatusMethodNotAllowed, "XML-RPC takes POST, not "+string(h.method)), nil
 		}
+	} else {
+		unframed = true
 	}
 	if h.err != "" {
-		h.keepAlive = false
-		return ss.simple(out, &h, h.status, h.err), ErrConnectionClose
+		if unframed {
+			h.keepAlive = false
+		}
+		return ss.simple(out, &h, h.status, h.err), closeErr(&h)
 	}
 	resp, gz, herr := ss.s.exchange(context.Background(), body, string(h.contentEncoding), string(h.acceptEncoding), ss.body[:0])
 	ss.body = resp[:0]

@@ -26,6 +26,7 @@ type service struct {
 func services() []service {
 	return []service{
 		zenService(),
+		xmlrpcService(),
 	}
 }
 

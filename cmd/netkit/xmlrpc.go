@@ -1,0 +1,453 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/netkit-go/netkit/serve"
+	"github.com/netkit-go/netkit/xmlrpc"
+)
+
+// defaultXMLRPCAddr is where `netkit xmlrpc serve` and `netkit serve` listen.
+const defaultXMLRPCAddr = "127.0.0.1:7001"
+
+// archHTTP is the extra --arch of `xmlrpc serve` that runs the server as an
+// http.Handler under net/http instead of on a serve engine.
+const archHTTP = "http"
+
+func newXMLRPCCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "xmlrpc",
+		Short: "XML-RPC: the deck's server, a client, and a benchmark against Python",
+		Long: `XML-RPC as the course deck shows it with Python's SimpleXMLRPCServer and
+ServerProxy: a server publishing addtogether and quadratic with
+introspection and multicall, a client that calls any XML-RPC server, and a
+side-by-side benchmark against Python's own server.`,
+		Example: `  netkit xmlrpc serve
+  netkit xmlrpc call http://127.0.0.1:7001 addtogether 1 2 3 4 5
+  netkit xmlrpc methods http://127.0.0.1:7001
+  netkit xmlrpc bench --duration 2s`,
+	}
+	cmd.AddCommand(newXMLRPCServeCommand(), newXMLRPCCallCommand(), newXMLRPCMethodsCommand())
+	return cmd
+}
+
+// xmlrpcServeOptions are the flags of `netkit xmlrpc serve`.
+type xmlrpcServeOptions struct {
+	addr    string
+	arch    string
+	maxBody int
+	urlFile string
+	quiet   bool
+}
+
+// AddFlags registers the options on fs.
+func (o *xmlrpcServeOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.addr, "addr", defaultXMLRPCAddr, "TCP address to listen on (port 0: any free port)")
+	fs.StringVar(&o.arch, "arch", string(serve.PerConn), "server architecture: "+archList()+", or "+archHTTP+" (net/http)")
+	fs.IntVar(&o.maxBody, "max-body", xmlrpc.DefaultMaxBody, "largest request body in bytes, also after gunzip")
+	fs.StringVar(&o.urlFile, "url-file", "", "write the server's URL to FILE once it listens")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "do not log connections")
+}
+
+func newXMLRPCServeCommand() *cobra.Command {
+	var opts xmlrpcServeOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the deck's addtogether and quadratic over XML-RPC",
+		Long: `Serve the course deck's XML-RPC functions on POST / and /RPC2 until SIGINT
+or SIGTERM:
+
+  addtogether(*things)  adds numbers, concatenates strings or arrays
+  quadratic(a, b, c)    the distinct real roots of a*x*x + b*x + c, sorted
+                        (the true roots: the deck's code prints [0.0, 8.0]
+                        for quadratic(2,-4,0), netkit answers [0.0, 2.0])
+
+with system.listMethods, system.methodHelp, system.methodSignature and
+system.multicall. nil is allowed (Python's allow_none=True) and 64-bit
+integers are answered as <i8>. HTTP/1.1 keep-alive; gzip both ways.
+
+By default the server runs on netkit's serve engines with a minimal HTTP/1.1
+framing; --arch http runs it under Go's net/http instead.`,
+		Example: `  netkit xmlrpc serve
+  netkit xmlrpc serve --addr 127.0.0.1:0 --url-file /tmp/url --quiet
+  netkit xmlrpc serve --arch http`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runXMLRPCServe(cmd.Context(), opts, cmd.ErrOrStderr())
+		},
+	}
+	opts.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func runXMLRPCServe(ctx context.Context, opts xmlrpcServeOptions, stderr io.Writer) error {
+	if opts.arch != archHTTP && !slices.Contains(serve.Architectures(), serve.Arch(opts.arch)) {
+		return withExit(exitUsage, fmt.Errorf("unknown architecture %q; use one of: %s, %s", opts.arch, archList(), archHTTP))
+	}
+	if opts.maxBody <= 0 {
+		return withExit(exitUsage, errors.New("--max-body must be positive"))
+	}
+	level := slog.LevelInfo
+	if opts.quiet {
+		level = slog.LevelError
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	srv := newDemoXMLRPC(opts.maxBody, log)
+	addr, done, err := startXMLRPC(ctx, srv, opts.arch, opts.addr, log)
+	if err != nil {
+		return err
+	}
+	url := "http://" + addr + "/RPC2"
+	fmt.Fprintf(stderr, "xmlrpc: serving %s (arch %s)\n", url, opts.arch)
+	if opts.urlFile != "" {
+		if err := os.WriteFile(opts.urlFile, []byte(url+"\n"), 0o644); err != nil {
+			return fmt.Errorf("write --url-file: %w", err)
+		}
+	}
+	return <-done
+}
+
+// newDemoXMLRPC returns the deck's server, logging panics of methods.
+func newDemoXMLRPC(maxBody int, log *slog.Logger) *xmlrpc.Server {
+	return xmlrpc.NewDemoServer(xmlrpc.ServerOptions{
+		AllowI8: true,
+		MaxBody: maxBody,
+		Panic: func(method string, v any, stack []byte) {
+			log.Error("method panicked", "method", method, "panic", v)
+		},
+	})
+}
+
+// startXMLRPC listens on addr and serves srv under arch until ctx ends. It
+// returns the address it listens on and a channel that receives nil after a
+// clean shutdown or the error that stopped the server.
+func startXMLRPC(ctx context.Context, srv *xmlrpc.Server, arch, addr string, log *slog.Logger) (string, <-chan error, error) {
+	done := make(chan error, 1)
+	if arch == archHTTP {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return "", nil, fmt.Errorf("listen on %s: %w", addr, err)
+		}
+		hs := &http.Server{Handler: srv, ReadHeaderTimeout: time.Minute, IdleTimeout: 5 * time.Minute}
+		go func() {
+			errc := make(chan error, 1)
+			go func() { errc <- hs.Serve(ln) }()
+			select {
+			case err := <-errc:
+				done <- err
+				return
+			case <-ctx.Done():
+			}
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			done <- hs.Shutdown(sctx)
+		}()
+		return ln.Addr().String(), done, nil
+	}
+	s, err := serve.New(srv.StreamProtocol(), serve.Config{
+		Arch:       serve.Arch(arch),
+		Addr:       addr,
+		MaxRequest: srv.MaxRequest(),
+		Logger:     log,
+	})
+	if err != nil {
+		return "", nil, withExit(exitUsage, err)
+	}
+	if err := s.Listen(); err != nil {
+		return "", nil, err
+	}
+	go func() { done <- serveUntilDone(ctx, s) }()
+	return s.Addr().String(), done, nil
+}
+
+// xmlrpcService is the XML-RPC demo server as `netkit serve` starts it.
+func xmlrpcService() service {
+	return service{
+		name: "xmlrpc",
+		start: func(ctx context.Context, log *slog.Logger) (string, <-chan error, error) {
+			addr, done, err := startXMLRPC(ctx, newDemoXMLRPC(xmlrpc.DefaultMaxBody, log), string(serve.PerConn), defaultXMLRPCAddr, log)
+			if err != nil {
+				return "", nil, err
+			}
+			return "http://" + addr + "/RPC2 (also /)", done, nil
+		},
+	}
+}
+
+// xmlrpcCallOptions are the flags of `netkit xmlrpc call` and `methods`.
+type xmlrpcCallOptions struct {
+	timeout time.Duration
+	gzip    bool
+}
+
+// AddFlags registers the options on fs.
+func (o *xmlrpcCallOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "give up on the call after this long")
+	fs.BoolVar(&o.gzip, "gzip", false, "send the request gzip-compressed")
+}
+
+const urlHelp = `URL is the server's endpoint, for example http://127.0.0.1:7001/RPC2; a URL
+without a path calls /RPC2, and a URL without a scheme gets http://.
+@FILE reads the URL from FILE (as written by serve --url-file), waiting up
+to 10 s for the file to appear.`
+
+func newXMLRPCCallCommand() *cobra.Command {
+	var opts xmlrpcCallOptions
+	cmd := &cobra.Command{
+		Use:   "call URL METHOD [ARG...]",
+		Short: "Call a method of an XML-RPC server and print the result as JSON",
+		Long: `Call METHOD on the XML-RPC server at URL with the arguments ARG and print
+the result as JSON. A fault is printed on stderr with its code and string,
+and the exit status is 1.
+
+` + urlHelp + `
+
+Each ARG is a literal:
+  1, -7              int (beyond 32 bits: i8)
+  2.5, 1e3           double
+  true, false        boolean
+  nil, null          nil
+  [1,"a"], {"k":1}   array and struct, written as JSON
+  'x y', "x"         string (quotes removed); anything else is a string too
+  s:TEXT             the string TEXT, even if it looks like a number
+  b64:AAH/           base64 (bytes)
+  t:20260102T03:04:05  dateTime.iso8601
+
+In the output, base64 values are printed as base64 strings and dates in
+RFC 3339.`,
+		Example: `  netkit xmlrpc call http://127.0.0.1:7001 addtogether 1 2 3 4 5
+  netkit xmlrpc call 127.0.0.1:7001 addtogether x y z
+  netkit xmlrpc call 127.0.0.1:7001 quadratic 2 -4 0
+  netkit xmlrpc call 127.0.0.1:7001 addtogether '[1,2]' '[3]'
+  netkit xmlrpc call 127.0.0.1:7001 system.multicall '[{"methodName":"addtogether","params":[1,2]}]'`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runXMLRPCCall(cmd.Context(), opts, args, cmd.OutOrStdout())
+		},
+	}
+	opts.AddFlags(cmd.Flags())
+	// Flags only before URL, so that negative numbers are arguments.
+	cmd.Flags().SetInterspersed(false)
+	return cmd
+}
+
+func newXMLRPCMethodsCommand() *cobra.Command {
+	var opts xmlrpcCallOptions
+	cmd := &cobra.Command{
+		Use:   "methods URL",
+		Short: "List the methods of an XML-RPC server (system.listMethods)",
+		Long: `List the methods of the XML-RPC server at URL, one per line, as its
+system.listMethods returns them.
+
+` + urlHelp,
+		Example: `  netkit xmlrpc methods http://127.0.0.1:7001/RPC2`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := xmlrpcClient(args[0], opts)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), opts.timeout)
+			defer cancel()
+			var names []string
+			if err := c.CallInto(ctx, &names, "system.listMethods"); err != nil {
+				return err
+			}
+			for _, n := range names {
+				fmt.Fprintln(cmd.OutOrStdout(), n)
+			}
+			return nil
+		},
+	}
+	opts.AddFlags(cmd.Flags())
+	return cmd
+}
+
+// xmlrpcClient returns a client for the URL argument (or @FILE).
+func xmlrpcClient(url string, opts xmlrpcCallOptions) (*xmlrpc.Client, error) {
+	if file, ok := strings.CutPrefix(url, "@"); ok {
+		// The server may be starting: wait up to 10 s for its URL.
+		var b []byte
+		var err error
+		for wait := 0; wait < 100; wait++ {
+			if b, err = os.ReadFile(file); err == nil && bytes.HasSuffix(b, []byte("\n")) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err != nil {
+			return nil, withExit(exitUsage, fmt.Errorf("read URL: %w", err))
+		}
+		url = strings.TrimSpace(string(b))
+	}
+	if url == "" {
+		return nil, withExit(exitUsage, errors.New("empty URL"))
+	}
+	c := xmlrpc.NewClient(url)
+	c.GzipRequests = opts.gzip
+	c.UserAgent = "netkit/" + version
+	return c, nil
+}
+
+func runXMLRPCCall(ctx context.Context, opts xmlrpcCallOptions, args []string, stdout io.Writer) error {
+	c, err := xmlrpcClient(args[0], opts)
+	if err != nil {
+		return err
+	}
+	params := make([]any, 0, len(args)-2)
+	for i, a := range args[2:] {
+		v, err := parseXMLRPCArg(a)
+		if err != nil {
+			return withExit(exitUsage, fmt.Errorf("argument %d (%s): %w", i+1, a, err))
+		}
+		params = append(params, v)
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.timeout)
+	defer cancel()
+	res, err := c.Call(ctx, args[1], params...)
+	if err != nil {
+		return err
+	}
+	out, err := appendJSON(nil, res)
+	if err != nil {
+		return fmt.Errorf("print result: %w", err)
+	}
+	fmt.Fprintf(stdout, "%s\n", out)
+	return nil
+}
+
+// parseXMLRPCArg turns one command-line literal into an XML-RPC value.
+func parseXMLRPCArg(a string) (any, error) {
+	switch {
+	case a == "true":
+		return true, nil
+	case a == "false":
+		return false, nil
+	case a == "nil" || a == "null":
+		return nil, nil
+	case strings.HasPrefix(a, "s:"):
+		return a[2:], nil
+	case strings.HasPrefix(a, "b64:"):
+		return base64.StdEncoding.DecodeString(a[4:])
+	case strings.HasPrefix(a, "t:"):
+		body := "<methodResponse><params><param><value><dateTime.iso8601>" + a[2:] + "</dateTime.iso8601></value></param></params></methodResponse>"
+		v, err := xmlrpc.ParseResponse([]byte(body))
+		if err != nil {
+			return nil, fmt.Errorf("not a date: %q", a[2:])
+		}
+		return v, nil
+	case len(a) >= 2 && (a[0] == '\'' && a[len(a)-1] == '\'' || a[0] == '"' && a[len(a)-1] == '"'):
+		return a[1 : len(a)-1], nil
+	case strings.HasPrefix(a, "[") || strings.HasPrefix(a, "{"):
+		d := json.NewDecoder(strings.NewReader(a))
+		d.UseNumber()
+		var v any
+		if err := d.Decode(&v); err != nil {
+			return nil, fmt.Errorf("bad JSON: %w", err)
+		}
+		if d.More() {
+			return nil, errors.New("bad JSON: text after the value")
+		}
+		return fromJSON(v)
+	}
+	if n, err := strconv.ParseInt(a, 10, 64); err == nil {
+		return int(n), nil
+	}
+	if f, err := strconv.ParseFloat(a, 64); err == nil && !strings.ContainsAny(a, "xXpP_") {
+		return f, nil
+	}
+	return a, nil
+}
+
+// fromJSON converts a JSON value decoded with UseNumber to XML-RPC values.
+func fromJSON(v any) (any, error) {
+	switch x := v.(type) {
+	case json.Number:
+		if n, err := x.Int64(); err == nil {
+			return int(n), nil
+		}
+		return x.Float64()
+	case []any:
+		for i, e := range x {
+			var err error
+			if x[i], err = fromJSON(e); err != nil {
+				return nil, err
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			var err error
+			if x[k], err = fromJSON(e); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return v, nil
+}
+
+// appendJSON appends a decoded XML-RPC value as JSON: doubles always with
+// a decimal point or exponent (as Python prints them, so 2.0 stays a
+// double), infinities and NaN as strings, base64 as a base64 string, dates
+// in RFC 3339, struct members sorted.
+func appendJSON(dst []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Appendf(dst, "%q", xmlrpc.AppendFloat(nil, x)), nil
+		}
+		return xmlrpc.AppendFloat(dst, x), nil
+	case time.Time:
+		return fmt.Appendf(dst, "%q", x.Format(time.RFC3339)), nil
+	case []any:
+		dst = append(dst, '[')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ", "...)
+			}
+			var err error
+			if dst, err = appendJSON(dst, e); err != nil {
+				return nil, err
+			}
+		}
+		return append(dst, ']'), nil
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		dst = append(dst, '{')
+		for i, k := range keys {
+			if i > 0 {
+				dst = append(dst, ", "...)
+			}
+			kb, _ := json.Marshal(k)
+			dst = append(append(dst, kb...), ": "...)
+			var err error
+			if dst, err = appendJSON(dst, x[k]); err != nil {
+				return nil, err
+			}
+		}
+		return append(dst, '}'), nil
+	}
+	b, err := json.Marshal(v)
+	return append(dst, b...), err
+}
