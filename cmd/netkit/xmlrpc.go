@@ -23,6 +23,7 @@ import (
 
 	"github.com/netkit-go/netkit/serve"
 	"github.com/netkit-go/netkit/xmlrpc"
+	"github.com/netkit-go/netkit/xmlrpc/bench"
 )
 
 // defaultXMLRPCAddr is where `netkit xmlrpc serve` and `netkit serve` listen.
@@ -45,7 +46,7 @@ side-by-side benchmark against Python's own server.`,
   netkit xmlrpc methods http://127.0.0.1:7001
   netkit xmlrpc bench --duration 2s`,
 	}
-	cmd.AddCommand(newXMLRPCServeCommand(), newXMLRPCCallCommand(), newXMLRPCMethodsCommand())
+	cmd.AddCommand(newXMLRPCServeCommand(), newXMLRPCCallCommand(), newXMLRPCMethodsCommand(), newXMLRPCBenchCommand())
 	return cmd
 }
 
@@ -109,7 +110,7 @@ func runXMLRPCServe(ctx context.Context, opts xmlrpcServeOptions, stderr io.Writ
 	if opts.quiet {
 		level = slog.LevelError
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(connCloseHandler{slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})})
 	srv := newDemoXMLRPC(opts.maxBody, log)
 	addr, done, err := startXMLRPC(ctx, srv, opts.arch, opts.addr, log)
 	if err != nil {
@@ -178,11 +179,51 @@ func startXMLRPC(ctx context.Context, srv *xmlrpc.Server, arch, addr string, log
 	return s.Addr().String(), done, nil
 }
 
+// connCloseHandler logs the end of a connection that closed because HTTP
+// asked for it (xmlrpc.ErrConnectionClose) as a normal close, not an error.
+type connCloseHandler struct{ slog.Handler }
+
+func (h connCloseHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level == slog.LevelError && r.Message == "error" {
+		normal := false
+		r.Attrs(func(a slog.Attr) bool {
+			if err, ok := a.Value.Any().(error); ok && errors.Is(err, xmlrpc.ErrConnectionClose) {
+				normal = true
+			}
+			return !normal
+		})
+		if normal {
+			if !h.Enabled(ctx, slog.LevelInfo) {
+				return nil
+			}
+			nr := slog.NewRecord(r.Time, slog.LevelInfo, "closed normally", r.PC)
+			r.Attrs(func(a slog.Attr) bool {
+				if a.Key != "err" {
+					nr.AddAttrs(a)
+				}
+				return true
+			})
+			nr.AddAttrs(slog.String("why", "Connection: close"))
+			return h.Handler.Handle(ctx, nr)
+		}
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h connCloseHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return connCloseHandler{h.Handler.WithAttrs(as)}
+}
+
+func (h connCloseHandler) WithGroup(name string) slog.Handler {
+	return connCloseHandler{h.Handler.WithGroup(name)}
+}
+
 // xmlrpcService is the XML-RPC demo server as `netkit serve` starts it.
 func xmlrpcService() service {
 	return service{
 		name: "xmlrpc",
 		start: func(ctx context.Context, log *slog.Logger) (string, <-chan error, error) {
+			log = slog.New(connCloseHandler{log.Handler()})
 			addr, done, err := startXMLRPC(ctx, newDemoXMLRPC(xmlrpc.DefaultMaxBody, log), string(serve.PerConn), defaultXMLRPCAddr, log)
 			if err != nil {
 				return "", nil, err
@@ -450,4 +491,143 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 	}
 	b, err := json.Marshal(v)
 	return append(dst, b...), err
+}
+
+// xmlrpcBenchOptions are the flags of `netkit xmlrpc bench`.
+type xmlrpcBenchOptions struct {
+	duration time.Duration
+	conns    []int
+	python   string
+	archs    []string
+	pin      string
+}
+
+// AddFlags registers the options on fs.
+func (o *xmlrpcBenchOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.DurationVar(&o.duration, "duration", 2*time.Second, "how long each row runs")
+	fs.IntSliceVar(&o.conns, "conns", []int{1, 16}, "connection counts to run")
+	fs.StringVar(&o.python, "python", "python3", "the Python 3 interpreter that runs SimpleXMLRPCServer")
+	fs.StringSliceVar(&o.archs, "arch", []string{string(serve.PerConn)}, "netkit server architectures to measure (any of xmlrpc serve --arch)")
+	fs.StringVar(&o.pin, "pin", "", "run the servers on these CPUs with taskset (for example 0); empty: no pinning")
+}
+
+func newXMLRPCBenchCommand() *cobra.Command {
+	var opts xmlrpcBenchOptions
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Benchmark netkit's XML-RPC server against Python's, side by side",
+		Long: `Run netkit's XML-RPC server and Python's SimpleXMLRPCServer (the deck's
+server) side by side and drive each with the same load: the deck's
+addtogether(1,2,3,4,5), with 1 and 16 connections, first with keep-alive
+and then with a new connection per call. Python's server answers HTTP/1.0
+and closes after every call, so its keep-alive rows use the same handler
+patched with protocol_version = 'HTTP/1.1'.
+
+For every row it prints calls/s and the server process's CPU time per call
+(user+system from /proc/PID/stat), the fair measure on a small machine
+where the load generator competes for the CPUs, and then the ratios
+netkit/Python. The load generator is a lean raw-TCP client in this process;
+every answer is checked for <int>15</int>.`,
+		Example: `  netkit xmlrpc bench
+  netkit xmlrpc bench --duration 5s --conns 1,4,16 --arch perconn,http
+  netkit xmlrpc bench --pin 0`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runXMLRPCBench(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	opts.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func runXMLRPCBench(ctx context.Context, opts xmlrpcBenchOptions, stdout, stderr io.Writer) error {
+	if opts.duration <= 0 || len(opts.conns) == 0 {
+		return withExit(exitUsage, errors.New("--duration and --conns must be positive"))
+	}
+	for _, c := range opts.conns {
+		if c <= 0 || c > 1000 {
+			return withExit(exitUsage, fmt.Errorf("--conns %d: want 1 to 1000", c))
+		}
+	}
+	for _, a := range opts.archs {
+		if a != archHTTP && !slices.Contains(serve.Architectures(), serve.Arch(a)) {
+			return withExit(exitUsage, fmt.Errorf("unknown architecture %q", a))
+		}
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	var servers []*bench.Server
+	defer func() {
+		for _, s := range servers {
+			s.Stop()
+		}
+	}()
+	var netkits []*bench.Server
+	for _, a := range opts.archs {
+		s, err := bench.StartNetkit(exe, []string{"--arch", a}, "netkit "+a, opts.pin)
+		if err != nil {
+			return err
+		}
+		servers = append(servers, s)
+		netkits = append(netkits, s)
+	}
+	py10, err := bench.StartPython(opts.python, false, opts.pin)
+	if err != nil {
+		return err
+	}
+	servers = append(servers, py10)
+	py11, err := bench.StartPython(opts.python, true, opts.pin)
+	if err != nil {
+		return err
+	}
+	servers = append(servers, py11)
+
+	fmt.Fprintf(stdout, "%-22s %-20s %10s %13s %7s\n", "server", "load", "calls/s", "srv µs/call", "errors")
+	type ratio struct {
+		load           string
+		name           string
+		rate, cpu      float64
+		pyRate, pyCPUs float64
+	}
+	var ratios []ratio
+	rows := 0
+	for _, keep := range []bool{true, false} {
+		for _, c := range opts.conns {
+			load := bench.Load{Conns: c, KeepAlive: keep, Duration: opts.duration}
+			py := py10
+			if keep {
+				py = py11
+			}
+			var results []bench.Result
+			for _, s := range append(append([]*bench.Server{}, netkits...), py) {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				r, err := bench.Run(ctx, s, load)
+				if err != nil {
+					return err
+				}
+				rows++
+				results = append(results, r)
+				fmt.Fprintf(stdout, "%-22s %-20s %10.0f %13.1f %7d\n", s.Name, load, r.Rate(), float64(r.CPUPerCall().Nanoseconds())/1e3, r.Errors)
+			}
+			pr := results[len(results)-1]
+			for i, s := range netkits {
+				r := results[i]
+				ratios = append(ratios, ratio{load.String(), s.Name, r.Rate(), float64(r.CPUPerCall()), pr.Rate(), float64(pr.CPUPerCall())})
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "\n%-22s %-20s %14s %18s\n", "ratio netkit/python", "load", "calls/s ×", "CPU/call ÷ (less)")
+	for _, r := range ratios {
+		cpu := "n/a"
+		if r.cpu > 0 {
+			cpu = fmt.Sprintf("%.1fx", r.pyCPUs/r.cpu)
+		}
+		fmt.Fprintf(stdout, "%-22s %-20s %13.1fx %18s\n", r.name, r.load, r.rate/r.pyRate, cpu)
+	}
+	fmt.Fprintf(stdout, "%d rows of %v each; Python's keep-alive rows use protocol_version HTTP/1.1 (it serves one connection at a time)\n", rows, opts.duration)
+	return nil
 }
