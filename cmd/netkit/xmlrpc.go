@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -172,11 +173,37 @@ func startXMLRPC(ctx context.Context, srv *xmlrpc.Server, arch, addr string, log
 	if err != nil {
 		return "", nil, withExit(exitUsage, err)
 	}
-	if err := s.Listen(); err != nil {
-		return "", nil, err
+	// No TCP keep-alive probes: they cost three setsockopt calls for every
+	// accepted connection, and HTTP has its own idle timeout.
+	ln, err := (&net.ListenConfig{KeepAlive: -1}).Listen(ctx, "tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	go func() { done <- serveUntilDone(ctx, s) }()
-	return s.Addr().String(), done, nil
+	go func() {
+		errc := make(chan error, 1)
+		go func() { errc <- s.ServeListener(ln) }()
+		select {
+		case err := <-errc:
+			if errors.Is(err, serve.ErrServerClosed) {
+				err = nil
+			}
+			done <- err
+			return
+		case <-ctx.Done():
+		}
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.Shutdown(sctx); err != nil {
+			done <- fmt.Errorf("shutdown: %w", err)
+			return
+		}
+		if err := <-errc; err != nil && !errors.Is(err, serve.ErrServerClosed) {
+			done <- err
+			return
+		}
+		done <- nil
+	}()
+	return ln.Addr().String(), done, nil
 }
 
 // connCloseHandler logs the end of a connection that closed because HTTP
@@ -554,9 +581,11 @@ func runXMLRPCBench(ctx context.Context, opts xmlrpcBenchOptions, stdout, stderr
 			return withExit(exitUsage, fmt.Errorf("unknown architecture %q", a))
 		}
 	}
-	exe, err := os.Executable()
+	// Re-run this very command (os.Args[0], so that a test binary standing in
+	// for netkit works too) as the netkit server.
+	exe, err := exec.LookPath(os.Args[0])
 	if err != nil {
-		return err
+		return fmt.Errorf("find netkit to start its server: %w", err)
 	}
 	var servers []*bench.Server
 	defer func() {

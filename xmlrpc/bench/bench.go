@@ -38,14 +38,15 @@ var wantResult = []byte("<value><int>15</int></value>")
 type Server struct {
 	Name string
 	Addr string // host:port
+	PID  int    // the process whose CPU time is measured
 	cmd  *exec.Cmd
 }
 
-// PID returns the server's process id.
-func (s *Server) PID() int { return s.cmd.Process.Pid }
-
 // Stop ends the server process and waits for it.
 func (s *Server) Stop() {
+	if s.cmd == nil {
+		return
+	}
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() { s.cmd.Wait(); close(done) }()
@@ -82,7 +83,7 @@ func StartPython(python string, http11 bool, pin string) (*Server, error) {
 		cmd.Wait()
 		return nil, fmt.Errorf("python server did not report its port: %w", err)
 	}
-	return &Server{Name: name, Addr: fmt.Sprintf("127.0.0.1:%d", port), cmd: cmd}, nil
+	return &Server{Name: name, Addr: fmt.Sprintf("127.0.0.1:%d", port), PID: cmd.Process.Pid, cmd: cmd}, nil
 }
 
 // StartNetkit starts `netkit xmlrpc serve` as exe with extra arguments
@@ -106,7 +107,7 @@ func StartNetkit(exe string, extra []string, name, pin string) (*Server, error) 
 			u := strings.TrimSpace(string(b))
 			u = strings.TrimPrefix(u, "http://")
 			u = strings.TrimSuffix(u, "/RPC2")
-			return &Server{Name: name, Addr: u, cmd: cmd}, nil
+			return &Server{Name: name, Addr: u, PID: cmd.Process.Pid, cmd: cmd}, nil
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -161,7 +162,7 @@ func (r Result) CPUPerCall() time.Duration {
 // Run drives s with l and measures it.
 func Run(ctx context.Context, s *Server, l Load) (Result, error) {
 	req := request(s.Addr, l.KeepAlive)
-	cpu0, err := processCPU(s.PID())
+	cpu0, err := processCPU(s.PID)
 	if err != nil {
 		return Result{}, err
 	}
@@ -185,7 +186,7 @@ func Run(ctx context.Context, s *Server, l Load) (Result, error) {
 	}
 	wg.Wait()
 	total.Elapsed = time.Since(start)
-	cpu1, err := processCPU(s.PID())
+	cpu1, err := processCPU(s.PID)
 	if err != nil {
 		return Result{}, err
 	}
