@@ -32,6 +32,27 @@ type decoder struct {
 	s        scanner
 	depth    int
 	maxDepth int
+	names    map[string]string // interned struct member names
+	method   []byte            // the method name of the last call decoded
+	params   []any             // the parameters of the last call decoded
+}
+
+// maxInterned bounds the interned member names of one decoder.
+const maxInterned = 512
+
+// name returns b as a string, sharing one copy of names seen before.
+func (d *decoder) name(b []byte) string {
+	if s, ok := d.names[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if d.names == nil {
+		d.names = map[string]string{}
+	}
+	if len(d.names) < maxInterned {
+		d.names[s] = s
+	}
+	return s
 }
 
 func newDecoder(body []byte, maxDepth int) *decoder {
@@ -43,39 +64,45 @@ func newDecoder(body []byte, maxDepth int) *decoder {
 
 // ParseCall decodes a <methodCall> document.
 func ParseCall(body []byte) (*Call, error) {
-	return parseCall(newDecoder(body, 0))
-}
-
-func parseCall(d *decoder) (*Call, error) {
-	if err := d.root("methodCall"); err != nil {
+	d := newDecoder(body, 0)
+	if err := d.call(); err != nil {
 		return nil, err
 	}
-	c := &Call{}
+	return &Call{Method: string(d.method), Params: d.params}, nil
+}
+
+// call decodes a <methodCall> into d.method and d.params, reusing their
+// storage.
+func (d *decoder) call() error {
+	if err := d.root("methodCall"); err != nil {
+		return err
+	}
+	d.method, d.params = d.method[:0], d.params[:0]
 	haveName := false
 	for {
 		kind, name, err := d.tag()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		switch {
 		case kind == tokEnd && string(name) == "methodCall":
 			if !haveName {
-				return nil, d.s.errorf("<methodCall> without <methodName>")
+				return d.s.errorf("<methodCall> without <methodName>")
 			}
-			return c, d.s.end()
+			return d.s.end()
 		case kind == tokStart && string(name) == "methodName":
 			t, err := d.leaf("methodName")
 			if err != nil {
-				return nil, err
+				return err
 			}
-			c.Method, haveName = string(t), true
+			d.method, haveName = append(d.method[:0], t...), true
 		case kind == tokEmpty && string(name) == "params":
 		case kind == tokStart && string(name) == "params":
-			if c.Params, err = d.params(c.Params[:0]); err != nil {
-				return nil, err
+			if d.params, err = d.paramList(d.params[:0]); err != nil {
+				return err
 			}
 		default:
-			return nil, d.unexpected(kind, name, "in <methodCall>")
+			return d.unexpected(kind, name, "in <methodCall>")
 		}
 	}
 }
@@ -113,7 +140,7 @@ func parseResponse(d *decoder) (any, error) {
 			}
 			return result, nil
 		case kind == tokStart && string(name) == "params":
-			ps, err := d.params(nil)
+			ps, err := d.paramList(nil)
 			if err != nil {
 				return nil, err
 			}
@@ -152,6 +179,14 @@ func (d *decoder) root(want string) error {
 
 // tag skips whitespace and returns the next tag; other text is an error.
 func (d *decoder) tag() (int, []byte, error) {
+	b, p := d.s.buf, d.s.pos
+	for p < len(b) && isSpace(b[p]) {
+		p++
+	}
+	if p+1 < len(b) && b[p] == '<' && b[p+1] != '!' && b[p+1] != '?' {
+		d.s.pos = p
+		return d.s.next()
+	}
 	t, err := d.s.text()
 	if err != nil {
 		return 0, nil, err
@@ -175,6 +210,9 @@ func (d *decoder) unexpected(kind int, name []byte, where string) error {
 
 // expectEnd consumes optional whitespace and </name>.
 func (d *decoder) expectEnd(want string) error {
+	if d.s.endTag(want) {
+		return nil
+	}
 	kind, name, err := d.tag()
 	if err != nil {
 		return err
@@ -192,6 +230,9 @@ func (d *decoder) leaf(name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.s.endTag(name) {
+		return t, nil
+	}
 	kind, got, err := d.s.next()
 	if err != nil {
 		return nil, err
@@ -205,8 +246,8 @@ func (d *decoder) leaf(name string) ([]byte, error) {
 	return t, nil
 }
 
-// params decodes the <param>s of a <params> element and its end tag.
-func (d *decoder) params(out []any) ([]any, error) {
+// paramList decodes the <param>s of a <params> element and its end tag.
+func (d *decoder) paramList(out []any) ([]any, error) {
 	for {
 		kind, name, err := d.tag()
 		if err != nil {
@@ -461,7 +502,7 @@ func (d *decoder) strct() (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			key = string(t)
+			key = d.name(t)
 		case kind == tokEmpty && string(name) == "name":
 		default:
 			return nil, d.unexpected(kind, name, "in <member>, want <name>")

@@ -221,6 +221,22 @@ func (s *scanner) next() (kind int, name []byte, err error) {
 	}
 }
 
+// endTag consumes optional whitespace and exactly "</name>" if they come
+// next, and reports whether it did. It is the fast path of the common case;
+// anything else is left for next to read and report.
+func (s *scanner) endTag(name string) bool {
+	p := s.pos
+	for p < len(s.buf) && isSpace(s.buf[p]) {
+		p++
+	}
+	rest := s.buf[p:]
+	if len(rest) < len(name)+3 || rest[0] != '<' || rest[1] != '/' || rest[len(name)+2] != '>' || string(rest[2:2+len(name)]) != name {
+		return false
+	}
+	s.pos = p + len(name) + 3
+	return true
+}
+
 // text consumes character data (with entity and character references,
 // CDATA sections and comments) up to the next tag and returns it decoded.
 func (s *scanner) text() ([]byte, error) {
@@ -235,7 +251,15 @@ func (s *scanner) text() ([]byte, error) {
 			s.pos = p
 			return s.buf[start:p], nil
 		}
-		if c == '&' || c == '\r' || c == ']' || c >= 0x80 || c < 0x20 && c != '\n' && c != '\t' {
+		if c >= 0x80 {
+			r, n := utf8.DecodeRune(s.buf[p:])
+			if r == utf8.RuneError && n <= 1 || r == 0xFFFE || r == 0xFFFF {
+				return s.slowText(start) // reports the error
+			}
+			p += n
+			continue
+		}
+		if c == '&' || c == '\r' || c == ']' || c < 0x20 && c != '\n' && c != '\t' {
 			return s.slowText(start)
 		}
 		p++
@@ -456,18 +480,26 @@ func lower(s string) string {
 
 // localName strips a namespace prefix: ex:nil is nil.
 func localName(name []byte) []byte {
-	if i := bytes.LastIndexByte(name, ':'); i >= 0 {
-		return name[i+1:]
+	for i := len(name) - 1; i >= 0; i-- {
+		if name[i] == ':' {
+			return name[i+1:]
+		}
 	}
 	return name
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
 
-func isNameByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-		c == '.' || c == '-' || c == '_' || c == ':' || c >= 0x80
-}
+func isNameByte(c byte) bool { return nameBytes[c] }
+
+// nameBytes marks the bytes allowed in element and attribute names.
+var nameBytes = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '.' || c == '-' || c == '_' || c == ':' || c >= 0x80
+	}
+	return t
+}()
 
 // isXMLChar reports whether r is allowed in an XML 1.0 document.
 func isXMLChar(r rune) bool {

@@ -34,7 +34,9 @@ type ServerOptions struct {
 }
 
 // A Method is a registered function in the form the server calls it.
-// params are the decoded arguments (see ParseCall for their Go types).
+// params are the decoded arguments (see ParseCall for their Go types); the
+// slice itself is reused after the method returns, so a Method must not
+// keep it (its elements it may keep).
 type Method func(ctx context.Context, params []any) (any, error)
 
 type method struct {
@@ -211,16 +213,21 @@ func (s *Server) lookup(name string) *method {
 	return m
 }
 
-// call runs one method, turning a panic into a fault.
-func (s *Server) call(ctx context.Context, name string, params []any) (result any, err error) {
-	m := s.lookup(name)
+// call runs the method called name.
+func (s *Server) call(ctx context.Context, name string, params []any) (any, error) {
+	return s.invoke(ctx, s.lookup(name), []byte(name), params)
+}
+
+// invoke runs method m (nil when there is no method of that name), turning
+// a panic into a fault.
+func (s *Server) invoke(ctx context.Context, m *method, name []byte, params []any) (result any, err error) {
 	if m == nil {
 		return nil, &Fault{Code: FaultMethodUnknown, String: fmt.Sprintf("method %q is not supported", name)}
 	}
 	defer func() {
 		if r := recover(); r != nil {
 			if s.opts.Panic != nil {
-				s.opts.Panic(name, r, debug.Stack())
+				s.opts.Panic(string(name), r, debug.Stack())
 			}
 			result, err = nil, &Fault{Code: FaultInternal, String: fmt.Sprintf("method %q failed: panic: %v", name, r)}
 		}
@@ -248,19 +255,27 @@ func (s *Server) Dispatch(ctx context.Context, body, dst []byte) []byte {
 	}
 	d.s = scanner{buf: body, scratch: d.s.scratch}
 	d.depth, d.maxDepth = 0, s.opts.MaxDepth
-	c, err := parseCall(d)
-	d.s.buf = nil
-	s.decs.Put(d)
-	if err != nil {
+	defer func() {
+		d.s.buf = nil
+		clear(d.params)
+		if cap(d.params) > 64 {
+			d.params = nil
+		}
+		s.decs.Put(d)
+	}()
+	if err := d.call(); err != nil {
 		return AppendFault(dst, &Fault{Code: FaultParse, String: "parse error: " + err.Error()})
 	}
-	res, err := s.call(ctx, c.Method, c.Params)
+	s.mu.RLock()
+	m := s.methods[string(d.method)]
+	s.mu.RUnlock()
+	res, err := s.invoke(ctx, m, d.method, d.params)
 	if err != nil {
 		return AppendFault(dst, asFault(err))
 	}
 	out, err := AppendResponse(dst, res, s.enc)
 	if err != nil {
-		return AppendFault(dst, &Fault{Code: FaultApplication, String: fmt.Sprintf("cannot encode the result of %s: %v", c.Method, err)})
+		return AppendFault(dst, &Fault{Code: FaultApplication, String: fmt.Sprintf("cannot encode the result of %s: %v", d.method, err)})
 	}
 	return out
 }
