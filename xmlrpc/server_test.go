@@ -425,3 +425,45 @@ func TestClientAgainstPython(t *testing.T) {
 		t.Errorf("404: %v", err)
 	}
 }
+
+// TestResponsesMatchPythonServer sends the same calls to netkit's demo
+// server and to Python's and compares the response bodies byte for byte.
+func TestResponsesMatchPythonServer(t *testing.T) {
+	py := startPython(t)
+	nk := startStream(t, NewDemoServer(ServerOptions{}))
+	post := func(url string, body []byte) string {
+		resp, err := http.Post(url, "text/xml", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	for _, c := range []struct {
+		method string
+		args   []any
+	}{
+		{"addtogether", []any{"x", "y", "z"}},
+		{"addtogether", []any{1, 2, 3, 4, 5}},
+		{"quadratic", []any{1, 2, 1}},
+		{"addtogether", []any{map[string]any{"a": []any{1.5, "é", true}}}},
+		{"system.methodHelp", []any{"nosuchmethod"}[:0]},
+	} {
+		body, err := AppendCall(nil, c.method, c.args, EncodeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, got := post(py, body), post(nk, body)
+		if c.method == "system.methodHelp" {
+			// Both fault; only the fault strings differ.
+			if !strings.Contains(want, "<fault>") || !strings.Contains(got, "<fault>") {
+				t.Errorf("%s: want faults from both:\n%s\n%s", c.method, want, got)
+			}
+			continue
+		}
+		if got != want {
+			t.Errorf("%s%v: netkit's response differs from Python's:\n%s", c.method, c.args, firstDiff(got, want))
+		}
+	}
+}
