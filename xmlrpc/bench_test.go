@@ -1,8 +1,11 @@
 package xmlrpc
 
 import (
+	"bytes"
 	"context"
+	"encoding/xml"
 	"fmt"
+	"io"
 	"testing"
 )
 
@@ -48,6 +51,36 @@ func BenchmarkDispatch(b *testing.B) {
 // BenchmarkDecodeResponse1MB decodes a 1 MB response: an array of structs
 // with ints, strings and doubles.
 func BenchmarkDecodeResponse1MB(b *testing.B) {
+	resp := response1MB()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(resp)))
+	for b.Loop() {
+		if _, err := ParseResponse(resp); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEncodingXMLTokens1MB only tokenizes the same response with
+// encoding/xml, for comparison: it builds no values.
+func BenchmarkEncodingXMLTokens1MB(b *testing.B) {
+	resp := response1MB()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(resp)))
+	for b.Loop() {
+		d := xml.NewDecoder(bytes.NewReader(resp))
+		for {
+			if _, err := d.RawToken(); err != nil {
+				if err != io.EOF {
+					b.Fatal(err)
+				}
+				break
+			}
+		}
+	}
+}
+
+func response1MB() []byte {
 	var items []any
 	resp := []byte(nil)
 	for len(resp) < 1<<20 {
@@ -56,11 +89,5 @@ func BenchmarkDecodeResponse1MB(b *testing.B) {
 			resp, _ = AppendResponse(nil, items, EncodeOptions{})
 		}
 	}
-	b.ReportAllocs()
-	b.SetBytes(int64(len(resp)))
-	for b.Loop() {
-		if _, err := ParseResponse(resp); err != nil {
-			b.Fatal(err)
-		}
-	}
+	return resp
 }

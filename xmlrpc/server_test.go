@@ -92,6 +92,10 @@ func TestDeckCalls(t *testing.T) {
 				t.Errorf("%s%v = %#v, %v; want %#v", tc.method, tc.args, got, err, tc.want)
 			}
 		}
+		// The server answers on / too.
+		if v, err := NewClient(strings.TrimSuffix(url, "RPC2")).Call(ctx, "addtogether", 1, 2); err != nil || v != 3 {
+			t.Errorf("POST /: %v, %v", v, err)
+		}
 		var names []string
 		if err := c.CallInto(ctx, &names, "system.listMethods"); err != nil {
 			t.Fatal(err)
