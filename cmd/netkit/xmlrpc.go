@@ -300,7 +300,7 @@ Each ARG is a literal:
   t:20260102T03:04:05  dateTime.iso8601
 
 In the output, base64 values are printed as base64 strings and dates in
-RFC 3339.`,
+RFC 3339. Flags go before URL (so that negative numbers are arguments).`,
 		Example: `  netkit xmlrpc call http://127.0.0.1:7001 addtogether 1 2 3 4 5
   netkit xmlrpc call 127.0.0.1:7001 addtogether x y z
   netkit xmlrpc call 127.0.0.1:7001 quadratic 2 -4 0
