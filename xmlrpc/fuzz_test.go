@@ -1,6 +1,7 @@
 package xmlrpc
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -38,3 +39,36 @@ func FuzzParseResponse(f *testing.F) {
 		ParseResponse(b)
 	})
 }
+
+// FuzzStreamProtocol feeds arbitrary bytes to the HTTP framing of the
+// stream protocol: Split and Serve must never panic, and Split must never
+// claim more bytes than it was given.
+func FuzzStreamProtocol(f *testing.F) {
+	f.Add([]byte("POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: " + itoa(len(deckCall)) + "\r\n\r\n" + deckCall))
+	f.Add([]byte("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"))
+	f.Add([]byte("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"))
+	f.Add([]byte("POST / HTTP/1.1\r\nContent-Encoding: gzip\r\nContent-Length: 3\r\n\r\nabc"))
+	p := NewDemoServer(ServerOptions{MaxBody: 1 << 16}).StreamProtocol()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sess := p.NewSession(nil)
+		for len(b) > 0 {
+			n, err := p.Split(b)
+			if err != nil || n == 0 {
+				return
+			}
+			if n > len(b) {
+				t.Fatalf("Split returned %d of %d bytes", n, len(b))
+			}
+			out, err := sess.Serve(b[:n], nil)
+			if len(out) == 0 {
+				t.Fatalf("no answer to %q", b[:n])
+			}
+			if err != nil {
+				return
+			}
+			b = b[n:]
+		}
+	})
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
