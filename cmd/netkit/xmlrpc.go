@@ -439,7 +439,8 @@ func parseXMLRPCArg(a string) (any, error) {
 	if n, err := strconv.ParseInt(a, 10, 64); err == nil {
 		return int(n), nil
 	}
-	if f, err := strconv.ParseFloat(a, 64); err == nil && !strings.ContainsAny(a, "xXpP_") {
+	// Only decimal numbers are doubles: "inf", "nan" and "0x1p3" stay strings.
+	if f, err := strconv.ParseFloat(a, 64); err == nil && strings.ContainsAny(a, "0123456789") && !strings.ContainsAny(a, "xXpP_iInN") {
 		return f, nil
 	}
 	return a, nil
