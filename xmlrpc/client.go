@@ -58,6 +58,7 @@ type HTTPError struct {
 	Body   string // the start of the body, if any
 }
 
+// Error returns the status and the start of the body.
 func (e *HTTPError) Error() string {
 	if e.Body != "" {
 		return fmt.Sprintf("HTTP %s: %s", e.Status, e.Body)

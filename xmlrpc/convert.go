@@ -63,6 +63,7 @@ type TypeError struct {
 	Got  string // the XML-RPC type found
 }
 
+// Error says what was found, what was wanted and where.
 func (e *TypeError) Error() string {
 	at := ""
 	if e.Path != "" {

@@ -421,6 +421,7 @@ type Fault struct {
 	String string
 }
 
+// Error returns "fault CODE: STRING".
 func (f *Fault) Error() string {
 	return fmt.Sprintf("fault %d: %s", f.Code, f.String)
 }

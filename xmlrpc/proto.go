@@ -57,6 +57,7 @@ func (p *streamProtocol) Split(buf []byte) (int, error) {
 	return head + h.contentLength, nil
 }
 
+// NewSession starts the state of one connection: a reusable response buffer.
 func (p *streamProtocol) NewSession(peer net.Addr) serve.Session { return &streamSession{s: p.s} }
 
 type streamSession struct {
@@ -64,6 +65,7 @@ type streamSession struct {
 	body []byte // scratch for response bodies
 }
 
+// Close does nothing: the session holds no resources.
 func (ss *streamSession) Close(error) {}
 
 // head is what the server needs from an HTTP request head.

@@ -37,6 +37,7 @@ type SyntaxError struct {
 	Msg    string
 }
 
+// Error returns the message with the byte offset.
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("xmlrpc: %s (at byte %d)", e.Msg, e.Offset)
 }

@@ -132,6 +132,7 @@ type Load struct {
 	Duration  time.Duration
 }
 
+// String describes the load, for example "c=16 keep-alive".
 func (l Load) String() string {
 	mode := "new conn/call"
 	if l.KeepAlive {
