@@ -99,6 +99,7 @@ architecture, XML-RPC, and a native RCS library.`,
 		newServeCommand(),
 		newZenCommand(),
 		newUpperCommand(), newNamesCommand(), newWireCommand(),
+		newXMLRPCCommand(),
 	)
 	addExitHelp(root)
 	return root

@@ -28,6 +28,7 @@ func services() []service {
 	return []service{
 		zenService(),
 		upperUDPService(), upperTCPService(),
+		xmlrpcService(),
 	}
 }
 
