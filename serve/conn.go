@@ -32,6 +32,9 @@ func connLoop(p Protocol, cfg Config, c net.Conn, stopping func() bool) (err err
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic serving %v: %v", peer, r)
 		}
+		if errors.Is(err, ErrClose) {
+			err = nil
+		}
 		c.Close()
 		sess.Close(err)
 	}()

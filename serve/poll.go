@@ -861,6 +861,9 @@ func (l *loop) finish(c *conn, err error) {
 		return
 	}
 	c.state = connClosed
+	if errors.Is(err, ErrClose) {
+		err = nil
+	}
 	l.idle.remove(c)
 	l.conns[c.fd] = nil
 	l.live--

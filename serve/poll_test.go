@@ -37,6 +37,7 @@ func forLoopArchs(t *testing.T, f func(t *testing.T, arch Arch)) {
 //
 //	big N   answers N bytes of the pattern 'a'..'z' repeated
 //	quit    answers "bye\n" and ends the connection with an error
+//	close   answers "bye\n" and ends the connection normally (ErrClose)
 //	panic   panics in Serve
 //	wait    blocks until gate is closed (or a value is sent), then "done\n"
 //	other   answers "ok:" and the line
@@ -82,6 +83,8 @@ func (s *bigSession) Serve(req, out []byte) ([]byte, error) {
 		return out, nil
 	case line == "quit":
 		return append(out, "bye\n"...), errors.New("quit")
+	case line == "close":
+		return append(out, "bye\n"...), ErrClose
 	case line == "panic":
 		panic("asked to")
 	case line == "wait":

@@ -67,6 +67,12 @@ func (e *RequestTooLargeError) Error() string {
 // within the idle timeout (it sent nothing, or too little) and was closed.
 var ErrIdleTimeout = errors.New("idle timeout")
 
+// ErrClose, returned by Session.Serve, closes the connection once the answer
+// appended with it has been sent, as a normal end of the conversation (for
+// example HTTP's "Connection: close"). Servers then report a clean end:
+// Session.Close gets nil and the log says "closed normally".
+var ErrClose = errors.New("close after this answer")
+
 // ErrShortWrite reports that the connection closed before all of an answer
 // could be sent.
 var ErrShortWrite = errors.New("closed before all of the answer could be sent")

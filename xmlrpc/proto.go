@@ -3,7 +3,6 @@ package xmlrpc
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,11 +15,6 @@ import (
 
 // MaxHeader is the largest HTTP request head the stream protocol accepts.
 const MaxHeader = 16 << 10
-
-// ErrConnectionClose ends a connection after an answer because the request
-// asked for it (Connection: close, or HTTP/1.0 without keep-alive) or
-// because the request could not be framed.
-var ErrConnectionClose = errors.New("connection closed after the answer, as HTTP requires")
 
 // StreamProtocol returns the server as a serve.Protocol: a minimal HTTP/1.1
 // server (POST with Content-Length, keep-alive, pipelining) that runs on
@@ -204,7 +198,7 @@ func closeErr(h *head) error {
 	if h.keepAlive {
 		return nil
 	}
-	return ErrConnectionClose
+	return serve.ErrClose // Connection: close, HTTP/1.0, or a request that could not be framed
 }
 
 // simple appends a plain-text answer.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -54,7 +55,10 @@ func TestServeEveryService(t *testing.T) {
 			t.Fatalf("line %q: want NAME NETWORK ADDRESS...", line)
 		}
 		network, addr := f[1], f[2]
-		host, _, err := net.SplitHostPort(strings.TrimPrefix(strings.SplitN(addr, "/", 2)[0], "http://"))
+		if u, err := url.Parse(f[1]); err == nil && u.Scheme == "http" {
+			network, addr = "tcp", u.Host // xmlrpc prints its URL
+		}
+		host, _, err := net.SplitHostPort(addr)
 		if err != nil {
 			t.Fatalf("line %q: address: %v", line, err)
 		}
@@ -62,7 +66,7 @@ func TestServeEveryService(t *testing.T) {
 			t.Errorf("service %s listens on %s, want a loopback address", f[0], addr)
 		}
 		if network == "tcp" {
-			c, err := net.DialTimeout("tcp", strings.SplitN(strings.TrimPrefix(addr, "http://"), "/", 2)[0], 2*time.Second)
+			c, err := net.DialTimeout("tcp", addr, 2*time.Second)
 			if err != nil {
 				t.Errorf("service %s: %v", f[0], err)
 				continue

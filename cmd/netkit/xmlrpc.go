@@ -111,7 +111,7 @@ func runXMLRPCServe(ctx context.Context, opts xmlrpcServeOptions, stderr io.Writ
 	if opts.quiet {
 		level = slog.LevelError
 	}
-	log := slog.New(connCloseHandler{slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})})
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	srv := newDemoXMLRPC(opts.maxBody, log)
 	addr, done, err := startXMLRPC(ctx, srv, opts.arch, opts.addr, log)
 	if err != nil {
@@ -206,51 +206,11 @@ func startXMLRPC(ctx context.Context, srv *xmlrpc.Server, arch, addr string, log
 	return ln.Addr().String(), done, nil
 }
 
-// connCloseHandler logs the end of a connection that closed because HTTP
-// asked for it (xmlrpc.ErrConnectionClose) as a normal close, not an error.
-type connCloseHandler struct{ slog.Handler }
-
-func (h connCloseHandler) Handle(ctx context.Context, r slog.Record) error {
-	if r.Level == slog.LevelError && r.Message == "error" {
-		normal := false
-		r.Attrs(func(a slog.Attr) bool {
-			if err, ok := a.Value.Any().(error); ok && errors.Is(err, xmlrpc.ErrConnectionClose) {
-				normal = true
-			}
-			return !normal
-		})
-		if normal {
-			if !h.Enabled(ctx, slog.LevelInfo) {
-				return nil
-			}
-			nr := slog.NewRecord(r.Time, slog.LevelInfo, "closed normally", r.PC)
-			r.Attrs(func(a slog.Attr) bool {
-				if a.Key != "err" {
-					nr.AddAttrs(a)
-				}
-				return true
-			})
-			nr.AddAttrs(slog.String("why", "Connection: close"))
-			return h.Handler.Handle(ctx, nr)
-		}
-	}
-	return h.Handler.Handle(ctx, r)
-}
-
-func (h connCloseHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return connCloseHandler{h.Handler.WithAttrs(as)}
-}
-
-func (h connCloseHandler) WithGroup(name string) slog.Handler {
-	return connCloseHandler{h.Handler.WithGroup(name)}
-}
-
 // xmlrpcService is the XML-RPC demo server as `netkit serve` starts it.
 func xmlrpcService() service {
 	return service{
 		name: "xmlrpc",
 		start: func(ctx context.Context, log *slog.Logger) (string, <-chan error, error) {
-			log = slog.New(connCloseHandler{log.Handler()})
 			addr, done, err := startXMLRPC(ctx, newDemoXMLRPC(xmlrpc.DefaultMaxBody, log), string(serve.PerConn), defaultXMLRPCAddr, log)
 			if err != nil {
 				return "", nil, err
