@@ -304,6 +304,10 @@ type loop struct {
 	now     time.Time // time of the last wake-up
 	stopped bool      // graceful stop begun
 
+	// Counters for tests, read only after the loop has ended.
+	partialWrites int // sends the socket did not take whole
+	heldBack      int // times a connection's reading was held back by unsent answers
+
 	mu      sync.Mutex
 	handoff []handedConn // guarded by mu: connections from the acceptor
 	spare   []handedConn // the other half of the hand-off double buffer
@@ -713,6 +717,7 @@ func (l *loop) answer(c *conn, data []byte) (rest []byte) {
 	for start < len(data) {
 		if c.pending() >= outHigh {
 			c.backlog = true
+			l.heldBack++
 			break
 		}
 		n, err := p.Split(data[start:])
@@ -780,6 +785,7 @@ func (l *loop) send(c *conn) bool {
 	for c.pending() > 0 {
 		n, err := poller.Send(c.fd, c.out[c.sent:])
 		if err == unix.EAGAIN {
+			l.partialWrites++
 			break
 		}
 		if err != nil {

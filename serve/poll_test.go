@@ -150,6 +150,33 @@ type loopServer struct {
 	*Server
 	log  *syncBuffer
 	done chan error
+
+	stopOnce sync.Once
+}
+
+// stop closes the server and waits for Serve to return ErrServerClosed.
+func (ls *loopServer) stop(t testing.TB) {
+	ls.stopOnce.Do(func() {
+		ls.Close()
+		select {
+		case err := <-ls.done:
+			if !errors.Is(err, ErrServerClosed) {
+				t.Errorf("Serve returned %v, want ErrServerClosed", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Errorf("Serve did not return after Close")
+		}
+	})
+}
+
+// counts returns the loops' partial writes and held-back reads, summed;
+// only after stop.
+func (ls *loopServer) counts() (partialWrites, heldBack int) {
+	for _, l := range ls.eng().all {
+		partialWrites += l.partialWrites
+		heldBack += l.heldBack
+	}
+	return partialWrites, heldBack
 }
 
 // startLoop serves p under cfg on a free loopback port and closes the
@@ -168,17 +195,7 @@ func startLoop(t testing.TB, p Protocol, cfg Config) *loopServer {
 	}
 	ls := &loopServer{Server: s, log: log, done: make(chan error, 1)}
 	go func() { ls.done <- s.Serve() }()
-	t.Cleanup(func() {
-		s.Close()
-		select {
-		case err := <-ls.done:
-			if !errors.Is(err, ErrServerClosed) {
-				t.Errorf("Serve returned %v, want ErrServerClosed", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Errorf("Serve did not return after Close")
-		}
-	})
+	t.Cleanup(func() { ls.stop(t) })
 	return ls
 }
 
@@ -401,6 +418,12 @@ func TestPollSlowReader(t *testing.T) {
 		}
 		if !bytes.Equal(got, want.Bytes()) {
 			t.Fatal("answers differ from the patterns")
+		}
+		ls.stop(t)
+		partial, held := ls.counts()
+		t.Logf("%d partial writes, reading held back %d times", partial, held)
+		if partial == 0 || held == 0 {
+			t.Fatalf("%d partial writes, reading held back %d times; want both", partial, held)
 		}
 	})
 }
