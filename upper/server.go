@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/netkit-go/netkit/dgram"
 	"github.com/netkit-go/netkit/serve"
@@ -19,8 +20,16 @@ type Config struct {
 	// Addr is the address to listen on, for both TCP and UDP; default
 	// DefaultAddr. With port 0 both get the same free port.
 	Addr string
-	// Arch is the TCP server architecture; default serve.PerConn.
+	// Arch is the TCP server architecture; default serve.PerConn. It must
+	// serve inside this process: not prefork, inetd or systemd (which can
+	// serve Protocol alone through package serve).
 	Arch serve.Arch
+	// Workers, MaxConns, MaxRequest and IdleTimeout are the options of the
+	// same names of serve.Config, for TCP.
+	Workers     int
+	MaxConns    int
+	MaxRequest  int
+	IdleTimeout time.Duration
 	// Reuse lets several servers share the port (SO_REUSEADDR and
 	// SO_REUSEPORT), as for broadcast discovery: every server bound to
 	// 0.0.0.0 on the port then receives every broadcast datagram.
@@ -66,7 +75,19 @@ func Listen(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	tcp, err := serve.New(Protocol{}, serve.Config{Arch: cfg.Arch, Addr: cfg.Addr, Logger: cfg.Logger.With("proto", "tcp")})
+	switch cfg.Arch {
+	case serve.Prefork, serve.InetdNowait, serve.InetdWait, serve.Systemd:
+		return nil, fmt.Errorf("upper: architecture %s does not serve inside this process, as UDP and TCP on one port need", cfg.Arch)
+	}
+	tcp, err := serve.New(Protocol{}, serve.Config{
+		Arch:        cfg.Arch,
+		Addr:        cfg.Addr,
+		Workers:     cfg.Workers,
+		MaxConns:    cfg.MaxConns,
+		MaxRequest:  cfg.MaxRequest,
+		IdleTimeout: cfg.IdleTimeout,
+		Logger:      cfg.Logger.With("proto", "tcp"),
+	})
 	if err != nil {
 		return nil, err
 	}

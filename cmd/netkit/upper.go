@@ -7,9 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,37 +39,27 @@ a network by broadcast.`,
 
 // upperServeOptions are the flags of `netkit upper serve`.
 type upperServeOptions struct {
-	addr        string
-	arch        string
+	streamServeOptions
 	drop        float64
 	seed        uint64
 	reuse       bool
 	maxDatagram int
-	addrFile    string
 }
 
 // AddFlags registers the options on fs.
 func (o *upperServeOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.addr, "addr", upper.DefaultAddr, "address to listen on, UDP and TCP (port 0: a free port)")
-	fs.StringVar(&o.arch, "arch", string(serve.PerConn), "TCP server architecture: "+strings.Join(upperArchs(), ", "))
+	o.streamServeOptions.AddFlags(fs, upper.DefaultAddr)
+	fs.Lookup("addr").Usage = "address to listen on, UDP and TCP (port 0: a free port; not used by inetd and systemd modes)"
+	fs.Lookup("arch").Usage += "; prefork, inetd and systemd serve TCP only"
 	fs.Float64Var(&o.drop, "drop", 0, "fraction of UDP datagrams to ignore at random, 0 to 1 (to exercise client retries)")
 	fs.Uint64Var(&o.seed, "seed", 0, "seed of the random drops (0: a random seed)")
 	fs.BoolVar(&o.reuse, "reuse", false, "share the port with other servers (SO_REUSEPORT), for broadcast discovery")
 	fs.IntVar(&o.maxDatagram, "max-datagram", dgram.MaxPayload, "largest UDP request served, in bytes")
-	fs.StringVar(&o.addrFile, "addr-file", "", "write the address listened on to FILE once listening (useful with port 0)")
 }
 
-// upperArchs returns the architectures `netkit upper serve` can run: those
-// that serve a listener inside this process.
-func upperArchs() []string {
-	var out []string
-	for _, a := range serve.Architectures() {
-		if a == serve.Prefork || detached(a) {
-			continue
-		}
-		out = append(out, string(a))
-	}
-	return out
+// udpFlags reports whether any UDP option differs from its default.
+func (o upperServeOptions) udpFlags() bool {
+	return o.drop != 0 || o.seed != 0 || o.reuse || o.maxDatagram != dgram.MaxPayload
 }
 
 func newUpperServeCommand() *cobra.Command {
@@ -82,12 +69,18 @@ func newUpperServeCommand() *cobra.Command {
 		Short: "Serve the uppercase service over UDP and TCP on one port",
 		Long: `Serve the uppercase service over UDP and TCP on the same port until SIGINT
 or SIGTERM, then stop accepting, finish the answers in flight and exit 0.
-Logs go to stderr.
+Logs go to stderr, or to --log FILE.
 
 Each UDP datagram is answered with its upper-case form; a datagram that is not
 UTF-8 or too long is answered with an error datagram ("error: ..."). Over TCP
 the stream is upper-cased as it arrives until the client closes; invalid
 UTF-8 gets an error line and the connection is closed.
+
+The TCP side runs under the architecture chosen with --arch. UDP needs an
+in-process one (single, pool, perconn, poll, reactor); under prefork,
+inetd-nowait, inetd-wait and systemd netkit serves TCP only, exactly as
+zen serve does (see netkit zen serve --help), and the UDP flags (--drop,
+--seed, --reuse, --max-datagram) are refused.
 
 To be found by broadcast, listen on every address and share the port:
 --addr 0.0.0.0:1234 --reuse (several servers may then run on one host).`,
@@ -95,7 +88,10 @@ To be found by broadcast, listen on every address and share the port:
   netkit upper serve --addr 127.0.0.1:0 --addr-file addr.txt
   netkit upper serve --drop 0.5 --seed 42     # lose half the datagrams
   netkit upper serve --addr 0.0.0.0:1234 --reuse
-  netkit upper serve --arch single`,
+  netkit upper serve --arch pool --workers 8
+  netkit upper serve --arch prefork --workers 4   # TCP only
+  # /etc/inetd.conf (TCP only):
+  # 1234 stream tcp nowait nobody /usr/local/bin/netkit netkit upper serve --arch inetd-nowait --log /tmp/upper.log`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runUpperServe(cmd.Context(), opts, cmd.ErrOrStderr())
@@ -106,8 +102,8 @@ To be found by broadcast, listen on every address and share the port:
 }
 
 func runUpperServe(ctx context.Context, opts upperServeOptions, stderr io.Writer) error {
-	if !slices.Contains(upperArchs(), opts.arch) {
-		return withExit(exitUsage, fmt.Errorf("architecture %q cannot serve upper; use one of: %s", opts.arch, strings.Join(upperArchs(), ", ")))
+	if err := opts.check(); err != nil {
+		return err
 	}
 	if opts.drop < 0 || opts.drop > 1 {
 		return withExit(exitUsage, fmt.Errorf("--drop %v: must be between 0 and 1", opts.drop))
@@ -115,58 +111,43 @@ func runUpperServe(ctx context.Context, opts upperServeOptions, stderr io.Writer
 	if opts.maxDatagram <= 0 || opts.maxDatagram > dgram.MaxPayload {
 		return withExit(exitUsage, fmt.Errorf("--max-datagram %d: must be between 1 and %d", opts.maxDatagram, dgram.MaxPayload))
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	arch := serve.Arch(opts.arch)
+	if processArch(arch) {
+		// TCP only; a prefork worker runs this same command line and so
+		// comes here too, never near the UDP socket.
+		if opts.udpFlags() {
+			return withExit(exitUsage, fmt.Errorf("--drop, --seed, --reuse and --max-datagram are for UDP, which --arch %s does not serve", arch))
+		}
+		return runStreamServe(ctx, upper.Protocol{}, opts.streamServeOptions, stderr)
+	}
+	logw, closeLog, err := opts.openLog(stderr)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
 	srv, err := upper.Listen(ctx, upper.Config{
 		Addr:        opts.addr,
-		Arch:        serve.Arch(opts.arch),
+		Arch:        arch,
+		Workers:     opts.workers,
+		MaxConns:    opts.maxConns,
+		MaxRequest:  opts.maxRequest,
+		IdleTimeout: opts.idleTimeout,
 		Reuse:       opts.reuse,
 		MaxDatagram: opts.maxDatagram,
 		Drop:        opts.drop,
 		Seed:        opts.seed,
-		Logger:      log,
+		Logger:      slog.New(slog.NewTextHandler(logw, nil)),
 	})
 	if err != nil {
 		return err
 	}
 	if opts.addrFile != "" {
-		if err := writeFileAtomic(opts.addrFile, srv.UDPAddr().String()+"\n"); err != nil {
+		if err := writeAddrFile(opts.addrFile, srv.UDPAddr().String()); err != nil {
 			srv.Close()
 			return err
 		}
 	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve() }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	return <-done
-}
-
-// writeFileAtomic writes data to name through a temporary file and a
-// rename, so that a reader never sees it half written.
-func writeFileAtomic(name, data string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".addr-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	_, werr := tmp.WriteString(data)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	return nil
+	return serveUntilDone(ctx, srv)
 }
 
 // upperSendOptions are the flags of `netkit upper send`.

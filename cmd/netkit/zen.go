@@ -5,19 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"golang.org/x/sys/unix"
 
-	"github.com/netkit-go/netkit/serve"
 	"github.com/netkit-go/netkit/zen"
 )
 
@@ -43,50 +39,14 @@ runs the book's test.sh over every architecture in one command.`,
 
 // zenServeOptions are the flags of `netkit zen serve`.
 type zenServeOptions struct {
-	addr        string
-	arch        string
-	workers     int
-	delay       time.Duration
-	maxConns    int
-	maxRequest  int
-	idleTimeout time.Duration
-	idle        time.Duration
-	logFile     string
-	addrFile    string
+	streamServeOptions
+	delay time.Duration
 }
 
 // AddFlags registers the options on fs.
 func (o *zenServeOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.addr, "addr", defaultZenAddr, "TCP address to listen on (not used by inetd and systemd modes)")
-	fs.StringVar(&o.arch, "arch", string(serve.PerConn), "server architecture: "+archList())
-	fs.IntVar(&o.workers, "workers", 0, "accepting goroutines (pool), worker processes (prefork) or event loops (reactor); 0: the architecture's default (pool 4, prefork and reactor one per CPU)")
+	o.streamServeOptions.AddFlags(fs, defaultZenAddr)
 	fs.DurationVar(&o.delay, "delay", 0, "sleep this long before each answer, to simulate an expensive answer")
-	fs.IntVar(&o.maxConns, "max-conns", 0, "most connections served at once (0: no limit)")
-	fs.IntVar(&o.maxRequest, "max-request", serve.DefaultMaxRequest, "most bytes of a question, '?' included")
-	fs.DurationVar(&o.idleTimeout, "idle-timeout", serve.DefaultIdleTimeout, "close a connection silent for this long")
-	fs.DurationVar(&o.idle, "idle", serve.DefaultInetdIdle, "inetd-wait: exit after this long with no connection open, handing the socket back to inetd")
-	fs.StringVar(&o.logFile, "log", "", "append connection logs to FILE (default: stderr; inetd and systemd modes: no logs)")
-	fs.StringVar(&o.addrFile, "addr-file", "", "once listening, write the address (HOST:PORT) to FILE; useful with --addr 127.0.0.1:0")
-}
-
-// archList returns the architectures of this build as "a, b, c".
-func archList() string {
-	var names []string
-	for _, a := range serve.Architectures() {
-		names = append(names, string(a))
-	}
-	return strings.Join(names, ", ")
-}
-
-// detached reports whether arch gets its socket from a super-server (inetd
-// or systemd), whose stdin, stdout and maybe stderr are then the socket or
-// belong to the super-server: such a server must not write to them.
-func detached(arch serve.Arch) bool {
-	switch arch {
-	case serve.InetdNowait, serve.InetdWait, serve.Systemd:
-		return true
-	}
-	return false
 }
 
 func newZenServeCommand() *cobra.Command {
@@ -128,129 +88,11 @@ tells it (zen ask --addr-file FILE reads it).`,
 }
 
 func runZenServe(ctx context.Context, opts zenServeOptions, stderr io.Writer) error {
-	arch := serve.Arch(opts.arch)
-	if !slices.Contains(serve.Architectures(), arch) {
-		return withExit(exitUsage, fmt.Errorf("unknown architecture %q; use one of: %s", opts.arch, archList()))
+	if opts.delay < 0 {
+		return withExit(exitUsage, errors.New("--delay must not be negative"))
 	}
-	if opts.maxRequest <= 0 || opts.idleTimeout <= 0 || opts.idle <= 0 || opts.workers < 0 || opts.maxConns < 0 || opts.delay < 0 {
-		return withExit(exitUsage, errors.New("--max-request, --idle-timeout and --idle must be positive; --workers, --max-conns and --delay must not be negative"))
-	}
-	var logw io.Writer = stderr
-	if detached(arch) {
-		logw = io.Discard
-	}
-	if opts.logFile != "" {
-		f, err := os.OpenFile(opts.logFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-		if err != nil {
-			return fmt.Errorf("open log: %w", err)
-		}
-		defer f.Close()
-		logw = f
-	}
-	if detached(arch) {
-		// inetd (and systemd's inetd style) make fds 0, 1 and 2 the socket:
-		// send anything written to stdout or stderr (a panic, an error
-		// message) to the log instead.
-		if err := redirectSocketStdio(logw); err != nil {
-			return err
-		}
-	}
-	log := slog.New(slog.NewTextHandler(logw, nil))
 	proto := &zen.Protocol{MaxRequest: opts.maxRequest, Delay: opts.delay}
-	srv, err := serve.New(proto, serve.Config{
-		Arch:        arch,
-		Addr:        opts.addr,
-		Workers:     opts.workers,
-		MaxConns:    opts.maxConns,
-		MaxRequest:  opts.maxRequest,
-		IdleTimeout: opts.idleTimeout,
-		Idle:        opts.idle,
-		Logger:      log,
-	})
-	if err != nil {
-		return withExit(exitUsage, err)
-	}
-	if opts.addrFile != "" && !serve.IsPreforkWorker() {
-		if err := srv.Listen(); err != nil {
-			log.Error("server failed", "err", err)
-			return err
-		}
-		if err := writeAddrFile(opts.addrFile, srv.Addr().String()); err != nil {
-			return err
-		}
-	}
-	err = serveUntilDone(ctx, srv)
-	if err != nil {
-		log.Error("server failed", "err", err)
-	}
-	return err
-}
-
-// serveUntilDone runs srv until it stops by itself or ctx ends, then shuts
-// it down gracefully (10 s at most).
-func serveUntilDone(ctx context.Context, srv *serve.Server) error {
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve() }()
-	select {
-	case err := <-done:
-		if err == nil || errors.Is(err, serve.ErrServerClosed) {
-			return nil
-		}
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-done; err != nil && !errors.Is(err, serve.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-// writeAddrFile writes addr and a newline to path, atomically: a reader
-// never sees a partial address.
-func writeAddrFile(path, addr string) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(addr+"\n"), 0o644); err != nil {
-		return fmt.Errorf("write the address: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write the address: %w", err)
-	}
-	return nil
-}
-
-// redirectSocketStdio points fds 1 and 2, where they are sockets (as inetd
-// and systemd's StandardOutput=socket make them), at w when w is a file, or
-// at /dev/null.
-func redirectSocketStdio(w io.Writer) error {
-	var fds []int
-	for _, fd := range []int{1, 2} {
-		if _, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE); err == nil {
-			fds = append(fds, fd)
-		}
-	}
-	if len(fds) == 0 {
-		return nil
-	}
-	f, ok := w.(*os.File)
-	if !ok {
-		null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-		if err != nil {
-			return fmt.Errorf("open %s: %w", os.DevNull, err)
-		}
-		defer null.Close()
-		f = null
-	}
-	for _, fd := range fds {
-		if err := unix.Dup2(int(f.Fd()), fd); err != nil {
-			return fmt.Errorf("redirect fd %d: %w", fd, err)
-		}
-	}
-	return nil
+	return runStreamServe(ctx, proto, opts.streamServeOptions, stderr)
 }
 
 // zenAskOptions are the flags of `netkit zen ask`.

@@ -223,34 +223,32 @@ type zenTarget struct {
 	stop func() error
 }
 
-// processArch reports whether arch runs as netkit processes rather than in
-// this process.
-func processArch(arch serve.Arch) bool {
-	switch arch {
-	case serve.Prefork, serve.InetdNowait, serve.InetdWait, serve.Systemd:
-		return true
-	}
-	return false
-}
-
 // startZenTarget starts the Zen service under arch on a free loopback port.
 func startZenTarget(ctx context.Context, arch serve.Arch, l zenLaunch) (*zenTarget, error) {
 	if !processArch(arch) {
 		return startZenInProcess(arch, l)
 	}
-	logPath := filepath.Join(l.dir, fmt.Sprintf("%s-%d.log", arch, time.Now().UnixNano()))
+	return startServerProcess(ctx, arch, l.exe, l.dir, append([]string{"zen", "serve"}, l.serveArgs()...))
+}
+
+// startServerProcess runs `netkit ARGS --arch ARCH --log FILE` (FILE in
+// dir), where ARGS is a serve command and its flags, as arch's server
+// processes on a free loopback port: prefork directly, systemd with a
+// listener as fd 3, inetd under a small inetd of its own.
+func startServerProcess(ctx context.Context, arch serve.Arch, exe, dir string, args []string) (*zenTarget, error) {
+	logPath := filepath.Join(dir, fmt.Sprintf("%s-%d.log", arch, time.Now().UnixNano()))
 	logs := func() string {
 		b, _ := os.ReadFile(logPath)
 		return string(b)
 	}
-	args := append([]string{"zen", "serve", "--arch", string(arch), "--log", logPath}, l.serveArgs()...)
+	args = append(slices.Clip(args), "--arch", string(arch), "--log", logPath)
 	switch arch {
 	case serve.Prefork:
-		return startZenPrefork(ctx, l.exe, args, logs)
+		return startZenPrefork(ctx, exe, args, logs)
 	case serve.Systemd:
-		return startZenSystemd(l.exe, args, logs)
+		return startZenSystemd(exe, args, logs)
 	default:
-		ss, err := startSuperServer(l.exe, args, arch == serve.InetdWait)
+		ss, err := startSuperServer(exe, args, arch == serve.InetdWait)
 		if err != nil {
 			return nil, err
 		}
