@@ -44,6 +44,8 @@ func TestUpperServeEveryArch(t *testing.T) {
 					t.Errorf("stop %s: %v\nlog:\n%s", arch, err, z.logs())
 				}
 			}()
+			// Twice: inetd-nowait starts a process per connection,
+			// inetd-wait serves the second from the same process.
 			checkUpperSend(t, z.addr, false)
 			checkUpperSend(t, z.addr, false)
 			checkNoUDP(t, z.addr, z.logs)
