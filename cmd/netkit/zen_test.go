@@ -285,7 +285,10 @@ func TestZenDelay(t *testing.T) {
 				if inProcess && st.MaxInFlight.Load() < 2 {
 					t.Errorf("%s never had two answers in flight", arch)
 				}
-				if total >= clients*delay {
+				// In process the counter above is the proof; the
+				// total time, which a loaded machine stretches, is
+				// only used where there is no counter.
+				if !inProcess && total >= clients*delay {
 					t.Errorf("total %v >= %d x delay: %s serialized", total, clients, arch)
 				}
 			}
