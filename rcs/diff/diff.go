@@ -401,8 +401,8 @@ func (c *context) diag(xoff, xlim, yoff, ylim int, minimal bool) partition {
 // shiftBoundaries is analyze.c's shift_boundaries.
 func shiftBoundaries(f *[2]file) {
 	for k := range 2 {
-		ch := f[k].flags[1:]      // ch[-1] is f[k].flags[0]
-		oc := f[1-k].flags        // other_changed[j] is oc[j+1]
+		ch := f[k].flags[1:] // ch[-1] is f[k].flags[0]
+		oc := f[1-k].flags   // other_changed[j] is oc[j+1]
 		at := func(j int) bool { return oc[j+1] }
 		cat := func(i int) bool { return f[k].flags[i+1] }
 		equivs := f[k].equivs

@@ -1,0 +1,322 @@
+package rcs
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/netkit-go/netkit/rcs/diff"
+)
+
+// CheckinOptions describe a new revision.
+type CheckinOptions struct {
+	// Rev is the number to give the new revision, or a branch to add it
+	// to; "" means after the revision the author has locked (or the head).
+	Rev    string
+	Author string    // author and locker name
+	Date   time.Time // zero means now
+	Log    string    // log message, trimmed as RCS does
+	Desc   string    // description, for a new file
+	State  string    // "" means Exp
+	Lock   bool      // keep a lock on the new revision (ci -l)
+	Force  bool      // check in even if unchanged (ci -f)
+}
+
+// ErrUnchanged is returned by Checkin when the content equals the revision
+// it would follow and Force is not set.
+var ErrUnchanged = errors.New("file is unchanged")
+
+// TrimLog applies RCS's rules to a log message or description: white space
+// is removed at both ends and exactly one newline added; an empty log
+// becomes "*** empty log message ***".
+func TrimLog(s string, isDesc bool) string {
+	s = strings.Trim(s, " \t\n\r\v\f")
+	if s == "" {
+		if isDesc {
+			return ""
+		}
+		return "*** empty log message ***\n"
+	}
+	return s + "\n"
+}
+
+// FormatDate gives t in the ,v form (UTC; two-digit years before 2000).
+func FormatDate(t time.Time) string {
+	t = t.UTC()
+	if t.Year() < 2000 {
+		return fmt.Sprintf("%02d.%s", t.Year()%100, t.Format("01.02.15.04.05"))
+	}
+	return t.Format("2006.01.02.15.04.05")
+}
+
+// New returns an empty RCS file (as rcs -i makes) named name.
+func New(name string) *File {
+	return &File{Name: name, Strict: true, deltas: map[string]*Delta{}, Comment: "# ", hasComment: true}
+}
+
+// Checkin adds content as a new revision and returns its number. On the
+// trunk the old head's text becomes a reverse delta; on a branch the new
+// text is a forward delta from its predecessor. In strict mode the author
+// must hold a lock on the predecessor, which is released.
+func (f *File) Checkin(content []byte, o CheckinOptions) (string, error) {
+	if o.Author == "" {
+		return "", fmt.Errorf("%s: no author", f.Name)
+	}
+	date := o.Date
+	if date.IsZero() {
+		date = time.Now()
+	}
+	state := o.State
+	if state == "" {
+		state = "Exp"
+	}
+	nd := &Delta{Date: FormatDate(date), Author: o.Author, State: state}
+	nd.log = quoted([]byte(TrimLog(o.Log, false)))
+
+	if f.Head == "" {
+		nd.Rev = o.Rev
+		if nd.Rev == "" {
+			nd.Rev = "1.1"
+		}
+		if fs := fields(nd.Rev); len(fs) != 2 || fs[0] < 1 || fs[1] < 1 {
+			return "", fmt.Errorf("%s: bad initial revision %s", f.Name, nd.Rev)
+		}
+		nd.text = quoted(content)
+		f.Head = nd.Rev
+		if f.Desc == "" {
+			f.Desc = TrimLog(o.Desc, true)
+		}
+		f.add(nd, -1)
+		if o.Lock {
+			f.Locks = append([]Lock{{o.Author, nd.Rev}}, f.Locks...)
+		}
+		return nd.Rev, f.reparse()
+	}
+
+	base, rev, err := f.placeNew(o)
+	if err != nil {
+		return "", err
+	}
+	nd.Rev = rev
+	li := f.lockIndex(base.Rev)
+	if f.Strict {
+		if li < 0 || f.Locks[li].Locker != o.Author {
+			if li >= 0 {
+				return "", fmt.Errorf("%s: revision %s locked by %s", f.Name, base.Rev, f.Locks[li].Locker)
+			}
+			return "", fmt.Errorf("%s: no lock set by %s", f.Name, o.Author)
+		}
+	} else if li >= 0 && f.Locks[li].Locker != o.Author {
+		return "", fmt.Errorf("%s: revision %s locked by %s", f.Name, base.Rev, f.Locks[li].Locker)
+	}
+	if nd.Date < base.Date && len(nd.Date) == len(base.Date) {
+		return "", fmt.Errorf("%s: Date %s precedes %s in revision %s", f.Name, RCSDate(nd.Date), RCSDate(base.Date), base.Rev)
+	}
+	old, err := f.Checkout(base.Rev)
+	if err != nil {
+		return "", err
+	}
+	if !o.Force && bytes.Equal(old, content) {
+		return "", fmt.Errorf("%s: %w; reverting to previous revision %s", f.Name, ErrUnchanged, base.Rev)
+	}
+	oldLines, newLines := diff.SplitLines(old), diff.SplitLines(content)
+	if len(fields(rev)) == 2 {
+		// New trunk head: the old head becomes a reverse delta.
+		script := diff.AppendRCS(nil, newLines, oldLines, diff.Lines(newLines, oldLines))
+		base.text = quoted(script)
+		nd.text = quoted(content)
+		nd.Next = base.Rev
+		f.Head = rev
+		f.add(nd, f.textIndex(base))
+	} else {
+		script := diff.AppendRCS(nil, oldLines, newLines, diff.Lines(oldLines, newLines))
+		nd.text = quoted(script)
+		if branchOf(base.Rev) == branchOf(rev) {
+			base.Next = rev
+		} else {
+			base.Branches = append(base.Branches, rev)
+		}
+		f.add(nd, f.textIndex(base)+1)
+	}
+	if li >= 0 {
+		f.Locks = append(f.Locks[:li:li], f.Locks[li+1:]...)
+	}
+	if o.Lock {
+		f.Locks = append([]Lock{{o.Author, rev}}, f.Locks...)
+	}
+	return rev, f.reparse()
+}
+
+// placeNew finds the predecessor of a new revision and its number.
+func (f *File) placeNew(o CheckinOptions) (*Delta, string, error) {
+	sel := o.Rev
+	if sel == "" {
+		for _, l := range f.Locks {
+			if l.Locker == o.Author {
+				sel = l.Rev
+				break
+			}
+		}
+		if sel == "" {
+			r, err := f.Resolve("")
+			if err != nil {
+				return nil, "", err
+			}
+			sel = r
+		}
+		return f.after(f.deltas[sel])
+	}
+	if !isNum(sel) {
+		r, err := f.Resolve(sel)
+		if err != nil {
+			return nil, "", err
+		}
+		return f.after(f.deltas[r])
+	}
+	fs := fields(sel)
+	if fs == nil {
+		return nil, "", fmt.Errorf("%s: bad revision number %s", f.Name, sel)
+	}
+	if len(fs)%2 == 1 {
+		// A branch: after its tip, or its first revision.
+		if len(fs) == 1 {
+			head := fields(f.Head)
+			if fs[0] < head[0] {
+				return nil, "", fmt.Errorf("%s: branch number %s too low", f.Name, sel)
+			}
+			if fs[0] == head[0] {
+				return f.after(f.deltas[f.Head])
+			}
+			return f.deltas[f.Head], sel + ".1", nil
+		}
+		bp := f.deltas[branchOf(sel)]
+		if bp == nil {
+			return nil, "", fmt.Errorf("%s: branch point %s absent", f.Name, branchOf(sel))
+		}
+		for _, b := range bp.Branches {
+			if branchOf(b) == sel {
+				d := f.deltas[b]
+				for d.Next != "" {
+					d = f.deltas[d.Next]
+				}
+				return d, increment(d.Rev), nil
+			}
+		}
+		return bp, sel + ".1", nil
+	}
+	if f.deltas[sel] != nil {
+		return nil, "", fmt.Errorf("%s: revision %s already exists", f.Name, sel)
+	}
+	if len(fs) == 2 {
+		if cmpRev(sel, f.Head) <= 0 {
+			return nil, "", fmt.Errorf("%s: revision %s too low; must be higher than %s", f.Name, sel, f.Head)
+		}
+		return f.deltas[f.Head], sel, nil
+	}
+	br := branchOf(sel)
+	bp := f.deltas[branchOf(br)]
+	if bp == nil {
+		return nil, "", fmt.Errorf("%s: branch point %s absent", f.Name, branchOf(br))
+	}
+	for _, b := range bp.Branches {
+		if branchOf(b) == br {
+			d := f.deltas[b]
+			for d.Next != "" {
+				d = f.deltas[d.Next]
+			}
+			if cmpRev(sel, d.Rev) <= 0 {
+				return nil, "", fmt.Errorf("%s: revision %s too low; must be higher than %s", f.Name, sel, d.Rev)
+			}
+			return d, sel, nil
+		}
+	}
+	return bp, sel, nil
+}
+
+// after returns d and the number of a revision that follows it: the next
+// trunk or branch number at a tip, else the first of a new branch.
+func (f *File) after(d *Delta) (*Delta, string, error) {
+	if d == nil {
+		return nil, "", fmt.Errorf("%s: no such revision", f.Name)
+	}
+	if d.Rev == f.Head || (len(fields(d.Rev)) > 2 && d.Next == "") {
+		return d, increment(d.Rev), nil
+	}
+	n := 0
+	for _, b := range d.Branches {
+		fs := fields(b)
+		n = max(n, fs[len(fs)-2])
+	}
+	return d, d.Rev + "." + strconv.Itoa(n+1) + ".1", nil
+}
+
+func increment(rev string) string {
+	i := strings.LastIndexByte(rev, '.')
+	n, _ := strconv.Atoi(rev[i+1:])
+	return rev[:i+1] + strconv.Itoa(n+1)
+}
+
+// cmpRev compares revision numbers field by field.
+func cmpRev(a, b string) int {
+	fa, fb := fields(a), fields(b)
+	for i := 0; i < len(fa) && i < len(fb); i++ {
+		if fa[i] != fb[i] {
+			if fa[i] < fb[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return len(fa) - len(fb)
+}
+
+func quoted(s []byte) atString {
+	return atString{raw: quote(nil, s), off: -1, at: bytes.IndexByte(s, '@') >= 0}
+}
+
+// add registers a new delta, its text placed at index i of the delta
+// texts (-1: at the end).
+func (f *File) add(d *Delta, i int) {
+	d.hasText = true
+	f.textsChanged = true
+	f.deltas[d.Rev] = d
+	f.nodes = append(f.nodes, d)
+	if i < 0 || i > len(f.texts) {
+		i = len(f.texts)
+	}
+	f.texts = append(f.texts[:i], append([]*Delta{d}, f.texts[i:]...)...)
+}
+
+func (f *File) textIndex(d *Delta) int {
+	for i, t := range f.texts {
+		if t == d {
+			return i
+		}
+	}
+	return len(f.texts)
+}
+
+func (f *File) lockIndex(rev string) int {
+	for i, l := range f.Locks {
+		if l.Rev == rev {
+			return i
+		}
+	}
+	return -1
+}
+
+// reparse serializes the file and parses it again, so that every text
+// lives in one buffer and the delta order is canonical.
+func (f *File) reparse() error {
+	locks := f.Locks
+	nf, err := Parse(f.Name, f.Bytes())
+	if err != nil {
+		return fmt.Errorf("internal error: rewritten file does not parse: %w", err)
+	}
+	nf.Locks = locks
+	*f = *nf
+	return nil
+}

@@ -1,0 +1,194 @@
+package rcs
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+)
+
+// LockRev locks revision rev for user (co -l, rcs -l). A new lock goes to
+// the front of the list, as in GNU RCS.
+func (f *File) LockRev(rev, user string) error {
+	if i := f.lockIndex(rev); i >= 0 {
+		if f.Locks[i].Locker == user {
+			return nil
+		}
+		return fmt.Errorf("%s: Revision %s is already locked by %s.", f.Name, rev, f.Locks[i].Locker)
+	}
+	f.Locks = append([]Lock{{user, rev}}, f.Locks...)
+	return nil
+}
+
+// UnlockRev removes user's lock on rev ("" = the one lock user holds).
+func (f *File) UnlockRev(rev, user string) (string, error) {
+	for i, l := range f.Locks {
+		if (rev == "" && l.Locker == user) || (rev != "" && l.Rev == rev) {
+			if l.Locker != user {
+				return "", fmt.Errorf("%s: revision %s locked by %s; not unlocked", f.Name, l.Rev, l.Locker)
+			}
+			f.Locks = append(f.Locks[:i:i], f.Locks[i+1:]...)
+			return l.Rev, nil
+		}
+	}
+	return "", fmt.Errorf("%s: no lock set by %s", f.Name, user)
+}
+
+// LockedBy returns who locks rev, or "".
+func (f *File) LockedBy(rev string) string {
+	if i := f.lockIndex(rev); i >= 0 {
+		return f.Locks[i].Locker
+	}
+	return ""
+}
+
+// LogOptions select what Log prints (rlog's options).
+type LogOptions struct {
+	Working    string // working file name for the "Working file:" line
+	HeaderOnly bool   // -h
+	Revs       []string
+}
+
+// counts returns the lines a delta's script adds and deletes.
+func (d *Delta) counts() (add, del int) {
+	s := d.text.raw
+	for len(s) > 0 {
+		op := s[0]
+		l, n, next, ok := parseCmd(s, 1)
+		if !ok || (op != 'a' && op != 'd') {
+			return
+		}
+		s = s[next:]
+		if op == 'd' {
+			del += n
+			continue
+		}
+		add += n
+		for k := 0; k < n && len(s) > 0; k++ {
+			i := bytes.IndexByte(s, '\n')
+			if i < 0 {
+				s = nil
+				break
+			}
+			s = s[i+1:]
+		}
+		_ = l
+	}
+	return
+}
+
+// Log returns rlog's output for the file.
+func (f *File) Log(o LogOptions) string {
+	var b strings.Builder
+	b.WriteString("\nRCS file: " + f.Name + "\nWorking file: " + o.Working + "\nhead:")
+	if f.Head != "" {
+		b.WriteString(" " + f.Head)
+	}
+	b.WriteString("\nbranch:")
+	if f.Branch != "" {
+		b.WriteString(" " + f.Branch)
+	}
+	b.WriteString("\nlocks:")
+	if f.Strict {
+		b.WriteString(" strict")
+	}
+	for _, l := range f.Locks {
+		b.WriteString("\n\t" + l.Locker + ": " + l.Rev)
+	}
+	b.WriteString("\naccess list:")
+	for _, a := range f.Access {
+		b.WriteString("\n\t" + a)
+	}
+	b.WriteString("\nsymbolic names:")
+	for _, s := range f.Symbols {
+		b.WriteString("\n\t" + s.Name + ": " + s.Rev)
+	}
+	b.WriteString("\nkeyword substitution: " + f.Keyword() + "\n")
+	fmt.Fprintf(&b, "total revisions: %d", len(f.nodes))
+	if o.HeaderOnly {
+		b.WriteString("\n" + strings.Repeat("=", 77) + "\n")
+		return b.String()
+	}
+	var sel []*Delta
+	f.rlogOrder(func(d *Delta) {
+		if len(o.Revs) == 0 {
+			sel = append(sel, d)
+			return
+		}
+		for _, r := range o.Revs {
+			if r == d.Rev {
+				sel = append(sel, d)
+				return
+			}
+		}
+	})
+	fmt.Fprintf(&b, ";\tselected revisions: %d\ndescription:\n%s", len(sel), f.Desc)
+	sep := strings.Repeat("-", 28) + "\n"
+	for _, d := range sel {
+		b.WriteString(sep + "revision " + d.Rev)
+		if l := f.LockedBy(d.Rev); l != "" {
+			b.WriteString("\tlocked by: " + l + ";")
+		}
+		b.WriteString("\ndate: " + RCSDate(d.Date) + ";  author: " + d.Author + ";  state: " + d.State + ";")
+		lines := false
+		if len(fields(d.Rev)) == 2 {
+			if n := f.deltas[d.Next]; n != nil {
+				add, del := n.counts()
+				fmt.Fprintf(&b, "  lines: +%d -%d", del, add)
+				lines = true
+			}
+		} else {
+			add, del := d.counts()
+			fmt.Fprintf(&b, "  lines: +%d -%d", add, del)
+			lines = true
+		}
+		if d.CommitID != "" {
+			if lines {
+				b.WriteString(";")
+			}
+			b.WriteString(" commitid: " + d.CommitID)
+		}
+		b.WriteString("\n")
+		if len(d.Branches) > 0 {
+			b.WriteString("branches:")
+			for _, br := range d.Branches {
+				b.WriteString("  " + branchOf(br) + ";")
+			}
+			b.WriteString("\n")
+		}
+		log := d.log.text()
+		b.Write(log)
+		if len(log) > 0 && log[len(log)-1] != '\n' {
+			b.WriteString("\n")
+		}
+	}
+	b.WriteString(strings.Repeat("=", 77) + "\n")
+	return b.String()
+}
+
+// rlogOrder visits the revisions in rlog's order: the trunk newest first,
+// then the branches, deepest trunk revisions' first, higher branches
+// before lower ones, each branch newest first.
+func (f *File) rlogOrder(visit func(*Delta)) {
+	var trunk []*Delta
+	for d := f.deltas[f.Head]; d != nil; d = f.deltas[d.Next] {
+		trunk = append(trunk, d)
+		visit(d)
+	}
+	var tree func(chain []*Delta)
+	tree = func(chain []*Delta) {
+		for i := len(chain) - 1; i >= 0; i-- {
+			brs := chain[i].Branches
+			for j := len(brs) - 1; j >= 0; j-- {
+				var bc []*Delta
+				for d := f.deltas[brs[j]]; d != nil; d = f.deltas[d.Next] {
+					bc = append(bc, d)
+				}
+				for k := len(bc) - 1; k >= 0; k-- {
+					visit(bc[k])
+				}
+				tree(bc)
+			}
+		}
+	}
+	tree(trunk)
+}

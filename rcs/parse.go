@@ -1,0 +1,555 @@
+package rcs
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+)
+
+// MaxFileSize is the largest ,v file Parse and Open accept. Lines are kept
+// as offsets into the file buffer, so nothing larger than the file itself
+// is ever allocated for a line, however long.
+const MaxFileSize = 1 << 30
+
+// A ParseError says where a ,v file is malformed.
+type ParseError struct {
+	File   string // the ,v file's name as given
+	Offset int    // byte offset of the problem
+	Msg    string
+}
+
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("%s: offset %d: %s", e.File, e.Offset, e.Msg)
+}
+
+// Open reads and parses the ,v file at path.
+func Open(path string) (*File, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > MaxFileSize {
+		return nil, &ParseError{path, 0, fmt.Sprintf("file is %d bytes, more than the %d-byte limit", fi.Size(), MaxFileSize)}
+	}
+	buf, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, buf)
+}
+
+// Parse parses the ,v file held in buf; name is used in errors. The File
+// keeps buf (delta texts stay in it, still @-quoted, until they are
+// needed): the caller must not change buf afterwards.
+func Parse(name string, buf []byte) (*File, error) {
+	if len(buf) > MaxFileSize {
+		return nil, &ParseError{name, 0, fmt.Sprintf("file is %d bytes, more than the %d-byte limit", len(buf), MaxFileSize)}
+	}
+	p := &parser{name: name, buf: buf}
+	f, err := p.file()
+	if err != nil {
+		return nil, err
+	}
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+type parser struct {
+	name string
+	buf  []byte
+	pos  int
+}
+
+func (p *parser) errf(off int, format string, args ...any) error {
+	return &ParseError{p.name, off, fmt.Sprintf(format, args...)}
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+// isIDChar reports whether c may appear in an id, num or sym (anything but
+// white space and the special characters $ , . : ; @; '.' is allowed in
+// nums and ids alike here).
+func isIDChar(c byte) bool {
+	return !isSpace(c) && c != '$' && c != ',' && c != ':' && c != ';' && c != '@'
+}
+
+func (p *parser) skipSpace() {
+	for p.pos < len(p.buf) && isSpace(p.buf[p.pos]) {
+		p.pos++
+	}
+}
+
+// word returns the next id/num token, or "" if the next thing is not one.
+func (p *parser) word() string {
+	p.skipSpace()
+	start := p.pos
+	for p.pos < len(p.buf) && isIDChar(p.buf[p.pos]) {
+		p.pos++
+	}
+	return string(p.buf[start:p.pos])
+}
+
+func (p *parser) peekByte() int {
+	p.skipSpace()
+	if p.pos >= len(p.buf) {
+		return -1
+	}
+	return int(p.buf[p.pos])
+}
+
+func (p *parser) expect(c byte) error {
+	p.skipSpace()
+	if p.pos >= len(p.buf) {
+		return p.errf(p.pos, "unexpected end of file, want %q", c)
+	}
+	if p.buf[p.pos] != c {
+		return p.errf(p.pos, "want %q, found %q", c, p.buf[p.pos])
+	}
+	p.pos++
+	return nil
+}
+
+func (p *parser) keyword(kw string) error {
+	start := p.pos
+	w := p.word()
+	if w != kw {
+		if w == "" && p.pos >= len(p.buf) {
+			return p.errf(start, "unexpected end of file, want %q", kw)
+		}
+		return p.errf(p.pos-len(w), "want %q, found %q", kw, w)
+	}
+	return nil
+}
+
+// str reads an @-quoted string and returns its raw (still quoted) bytes.
+func (p *parser) str() (atString, error) {
+	p.skipSpace()
+	if p.pos >= len(p.buf) || p.buf[p.pos] != '@' {
+		if p.pos >= len(p.buf) {
+			return atString{}, p.errf(p.pos, "unexpected end of file, want a @string@")
+		}
+		return atString{}, p.errf(p.pos, "want a @string@, found %q", p.buf[p.pos])
+	}
+	open := p.pos
+	p.pos++
+	start := p.pos
+	at := false
+	for {
+		i := bytes.IndexByte(p.buf[p.pos:], '@')
+		if i < 0 {
+			return atString{}, p.errf(open, "unterminated @string (unbalanced @)")
+		}
+		p.pos += i + 1
+		if p.pos < len(p.buf) && p.buf[p.pos] == '@' {
+			at = true
+			p.pos++
+			continue
+		}
+		return atString{raw: p.buf[start : p.pos-1 : p.pos-1], off: start, at: at}, nil
+	}
+}
+
+// words reads ids/nums up to the ';' (which it consumes).
+func (p *parser) words() ([]string, error) {
+	var ws []string
+	for {
+		c := p.peekByte()
+		if c == ';' {
+			p.pos++
+			return ws, nil
+		}
+		if c < 0 {
+			return nil, p.errf(p.pos, "unexpected end of file, want ';'")
+		}
+		w := p.word()
+		if w == "" {
+			return nil, p.errf(p.pos, "unexpected %q", p.buf[p.pos])
+		}
+		ws = append(ws, w)
+	}
+}
+
+// optWord reads an optional single word followed by ';'.
+func (p *parser) optWord() (string, error) {
+	ws, err := p.words()
+	if err != nil {
+		return "", err
+	}
+	if len(ws) > 1 {
+		return "", p.errf(p.pos, "want one value, found %d", len(ws))
+	}
+	if len(ws) == 0 {
+		return "", nil
+	}
+	return ws[0], nil
+}
+
+// pairs reads "a:b" pairs up to ';'.
+func (p *parser) pairs() ([][2]string, error) {
+	var out [][2]string
+	for {
+		c := p.peekByte()
+		if c == ';' {
+			p.pos++
+			return out, nil
+		}
+		a := p.word()
+		if a == "" {
+			if c < 0 {
+				return nil, p.errf(p.pos, "unexpected end of file, want ';'")
+			}
+			return nil, p.errf(p.pos, "unexpected %q", p.buf[p.pos])
+		}
+		if err := p.expect(':'); err != nil {
+			return nil, err
+		}
+		b := p.word()
+		if b == "" {
+			return nil, p.errf(p.pos, "want a revision number after %q:", a)
+		}
+		out = append(out, [2]string{a, b})
+	}
+}
+
+// newphrase skips "id word* ;" and returns its raw bytes.
+func (p *parser) newphrase() ([]byte, error) {
+	start := p.pos
+	for {
+		c := p.peekByte()
+		switch {
+		case c < 0:
+			return nil, p.errf(start, "unexpected end of file in a phrase")
+		case c == ';':
+			p.pos++
+			return p.buf[start:p.pos], nil
+		case c == '@':
+			if _, err := p.str(); err != nil {
+				return nil, err
+			}
+		case c == ':':
+			p.pos++
+		default:
+			if p.word() == "" {
+				return nil, p.errf(p.pos, "unexpected %q", p.buf[p.pos])
+			}
+		}
+	}
+}
+
+// peekWord returns the next word without consuming it.
+func (p *parser) peekWord() string {
+	save := p.pos
+	w := p.word()
+	p.pos = save
+	return w
+}
+
+func isNum(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if (s[i] < '0' || s[i] > '9') && s[i] != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *parser) file() (*File, error) {
+	f := &File{Name: p.name, buf: p.buf, deltas: map[string]*Delta{}}
+	if err := p.keyword("head"); err != nil {
+		return nil, err
+	}
+	var err error
+	if f.Head, err = p.optWord(); err != nil {
+		return nil, err
+	}
+	if p.peekWord() == "branch" {
+		p.word()
+		if f.Branch, err = p.optWord(); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.keyword("access"); err != nil {
+		return nil, err
+	}
+	if f.Access, err = p.words(); err != nil {
+		return nil, err
+	}
+	if err := p.keyword("symbols"); err != nil {
+		return nil, err
+	}
+	syms, err := p.pairs()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range syms {
+		f.Symbols = append(f.Symbols, Symbol{Name: s[0], Rev: s[1]})
+	}
+	if err := p.keyword("locks"); err != nil {
+		return nil, err
+	}
+	locks, err := p.pairs()
+	if err != nil {
+		return nil, err
+	}
+	// RCS keeps locks in a list built by prepending: the reverse of the
+	// file's order. It writes that list back in its own order.
+	for i := len(locks) - 1; i >= 0; i-- {
+		f.Locks = append(f.Locks, Lock{Locker: locks[i][0], Rev: locks[i][1]})
+	}
+	if p.peekWord() == "strict" {
+		p.word()
+		if err := p.expect(';'); err != nil {
+			return nil, err
+		}
+		f.Strict = true
+	}
+	// Optional admin phrases, then deltas (which start with a num) or desc.
+	for {
+		start := p.pos
+		w := p.peekWord()
+		switch {
+		case w == "comment" || w == "expand":
+			p.word()
+			var s atString
+			if p.peekByte() == '@' {
+				if s, err = p.str(); err != nil {
+					return nil, err
+				}
+			}
+			if err := p.expect(';'); err != nil {
+				return nil, err
+			}
+			if w == "comment" {
+				f.Comment = string(s.text())
+				f.hasComment = true
+			} else {
+				f.Expand = string(s.text())
+			}
+			continue
+		case w == "desc" || isNum(w):
+		case w == "":
+			if p.pos >= len(p.buf) {
+				return nil, p.errf(p.pos, "unexpected end of file in the admin section")
+			}
+			return nil, p.errf(p.pos, "unexpected %q in the admin section", p.buf[p.pos])
+		default:
+			raw, err := p.newphrase()
+			if err != nil {
+				return nil, err
+			}
+			_ = start
+			f.adminExtra = append(f.adminExtra, raw)
+			continue
+		}
+		break
+	}
+	// Delta nodes.
+	for isNum(p.peekWord()) {
+		d, err := p.delta()
+		if err != nil {
+			return nil, err
+		}
+		if f.deltas[d.Rev] != nil {
+			return nil, p.errf(d.off, "revision %s appears twice", d.Rev)
+		}
+		f.deltas[d.Rev] = d
+		f.nodes = append(f.nodes, d)
+	}
+	if err := p.keyword("desc"); err != nil {
+		return nil, err
+	}
+	desc, err := p.str()
+	if err != nil {
+		return nil, err
+	}
+	f.Desc = string(desc.text())
+	f.descEnd = p.pos
+	// Delta texts.
+	for {
+		p.skipSpace()
+		if p.pos >= len(p.buf) {
+			break
+		}
+		off := p.pos
+		rev := p.word()
+		if !isNum(rev) {
+			return nil, p.errf(off, "want a revision number for a delta text, found %q", rev)
+		}
+		d := f.deltas[rev]
+		if d == nil {
+			return nil, p.errf(off, "delta text for %s, which is not in the delta list", rev)
+		}
+		if d.hasText {
+			return nil, p.errf(off, "second delta text for %s", rev)
+		}
+		if err := p.keyword("log"); err != nil {
+			return nil, err
+		}
+		if d.log, err = p.str(); err != nil {
+			return nil, err
+		}
+		for p.peekWord() != "text" {
+			if p.peekByte() < 0 {
+				return nil, p.errf(p.pos, "unexpected end of file, want \"text\"")
+			}
+			raw, err := p.newphrase()
+			if err != nil {
+				return nil, err
+			}
+			d.textExtra = append(d.textExtra, raw)
+		}
+		p.word()
+		d.textOff = p.pos
+		if d.text, err = p.str(); err != nil {
+			return nil, err
+		}
+		d.hasText = true
+		f.texts = append(f.texts, d)
+	}
+	return f, nil
+}
+
+func (p *parser) delta() (*Delta, error) {
+	d := &Delta{off: p.pos}
+	d.Rev = p.word()
+	var err error
+	if err := p.keyword("date"); err != nil {
+		return nil, err
+	}
+	if d.Date, err = p.optWord(); err != nil {
+		return nil, err
+	}
+	if err := p.keyword("author"); err != nil {
+		return nil, err
+	}
+	if d.Author, err = p.optWord(); err != nil {
+		return nil, err
+	}
+	if err := p.keyword("state"); err != nil {
+		return nil, err
+	}
+	if d.State, err = p.optWord(); err != nil {
+		return nil, err
+	}
+	if err := p.keyword("branches"); err != nil {
+		return nil, err
+	}
+	if d.Branches, err = p.words(); err != nil {
+		return nil, err
+	}
+	if err := p.keyword("next"); err != nil {
+		return nil, err
+	}
+	if d.Next, err = p.optWord(); err != nil {
+		return nil, err
+	}
+	for {
+		w := p.peekWord()
+		if w == "desc" || isNum(w) {
+			return d, nil
+		}
+		if w == "" {
+			if p.pos >= len(p.buf) {
+				return nil, p.errf(p.pos, "unexpected end of file in delta %s", d.Rev)
+			}
+			return nil, p.errf(p.pos, "unexpected %q in delta %s", p.buf[p.pos], d.Rev)
+		}
+		if w == "commitid" {
+			p.word()
+			if d.CommitID, err = p.optWord(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		raw, err := p.newphrase()
+		if err != nil {
+			return nil, err
+		}
+		d.extra = append(d.extra, raw)
+	}
+}
+
+// check verifies that the revision graph is consistent: every revision
+// named exists and has a text, next chains end, branches start where they
+// should.
+func (f *File) check() error {
+	bad := func(d *Delta, format string, args ...any) error {
+		off := 0
+		if d != nil {
+			off = d.off
+		}
+		return &ParseError{f.Name, off, fmt.Sprintf(format, args...)}
+	}
+	if f.Head != "" && f.deltas[f.Head] == nil {
+		return bad(nil, "head %s is not in the delta list", f.Head)
+	}
+	for _, d := range f.nodes {
+		if !validRev(d.Rev) {
+			return bad(d, "bad revision number %q", d.Rev)
+		}
+		if !d.hasText {
+			return bad(d, "revision %s has no delta text", d.Rev)
+		}
+		if d.Next != "" && f.deltas[d.Next] == nil {
+			return bad(d, "revision %s: next %s is not in the delta list", d.Rev, d.Next)
+		}
+		for _, b := range d.Branches {
+			if f.deltas[b] == nil {
+				return bad(d, "revision %s: branch %s is not in the delta list", d.Rev, b)
+			}
+		}
+	}
+	// Every chain must end: walk each from its start with a step bound.
+	seen := make(map[*Delta]bool, len(f.nodes))
+	var walk func(start *Delta) error
+	walk = func(start *Delta) error {
+		for d := start; d != nil; {
+			if seen[d] {
+				return bad(d, "revision %s is reached twice (a cycle in next or branches)", d.Rev)
+			}
+			seen[d] = true
+			for _, b := range d.Branches {
+				if err := walk(f.deltas[b]); err != nil {
+					return err
+				}
+			}
+			if d.Next == "" {
+				break
+			}
+			d = f.deltas[d.Next]
+		}
+		return nil
+	}
+	if f.Head != "" {
+		if err := walk(f.deltas[f.Head]); err != nil {
+			return err
+		}
+	}
+	for _, d := range f.nodes {
+		if !seen[d] {
+			return bad(d, "revision %s cannot be reached from the head", d.Rev)
+		}
+	}
+	return nil
+}
+
+// validRev reports whether s is a revision number: an even count of
+// positive decimal fields.
+func validRev(s string) bool {
+	n := 0
+	for _, part := range bytes.Split([]byte(s), []byte{'.'}) {
+		if _, err := strconv.ParseUint(string(part), 10, 31); err != nil {
+			return false
+		}
+		n++
+	}
+	return n%2 == 0
+}
