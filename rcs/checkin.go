@@ -16,7 +16,8 @@ type CheckinOptions struct {
 	// Rev is the number to give the new revision, or a branch to add it
 	// to; "" means after the revision the author has locked (or the head).
 	Rev    string
-	Author string    // author and locker name
+	Author string    // author name
+	Locker string    // whose lock is needed and set; "" means Author
 	Date   time.Time // zero means now
 	Log    string    // log message, trimmed as RCS does
 	Desc   string    // description, for a new file
@@ -73,6 +74,9 @@ func (f *File) Checkin(content []byte, o CheckinOptions) (string, error) {
 	if state == "" {
 		state = "Exp"
 	}
+	if o.Locker == "" {
+		o.Locker = o.Author
+	}
 	nd := &Delta{Date: FormatDate(date), Author: o.Author, State: state}
 	nd.log = quoted([]byte(TrimLog(o.Log, false)))
 
@@ -91,7 +95,7 @@ func (f *File) Checkin(content []byte, o CheckinOptions) (string, error) {
 		}
 		f.add(nd, -1)
 		if o.Lock {
-			f.Locks = append([]Lock{{o.Author, nd.Rev}}, f.Locks...)
+			f.Locks = append([]Lock{{o.Locker, nd.Rev}}, f.Locks...)
 		}
 		return nd.Rev, f.reparse()
 	}
@@ -103,13 +107,13 @@ func (f *File) Checkin(content []byte, o CheckinOptions) (string, error) {
 	nd.Rev = rev
 	li := f.lockIndex(base.Rev)
 	if f.Strict {
-		if li < 0 || f.Locks[li].Locker != o.Author {
+		if li < 0 || f.Locks[li].Locker != o.Locker {
 			if li >= 0 {
 				return "", fmt.Errorf("%s: revision %s locked by %s", f.Name, base.Rev, f.Locks[li].Locker)
 			}
-			return "", fmt.Errorf("%s: no lock set by %s", f.Name, o.Author)
+			return "", fmt.Errorf("%s: no lock set by %s", f.Name, o.Locker)
 		}
-	} else if li >= 0 && f.Locks[li].Locker != o.Author {
+	} else if li >= 0 && f.Locks[li].Locker != o.Locker {
 		return "", fmt.Errorf("%s: revision %s locked by %s", f.Name, base.Rev, f.Locks[li].Locker)
 	}
 	if nd.Date < base.Date && len(nd.Date) == len(base.Date) {
@@ -145,7 +149,7 @@ func (f *File) Checkin(content []byte, o CheckinOptions) (string, error) {
 		f.Locks = append(f.Locks[:li:li], f.Locks[li+1:]...)
 	}
 	if o.Lock {
-		f.Locks = append([]Lock{{o.Author, rev}}, f.Locks...)
+		f.Locks = append([]Lock{{o.Locker, rev}}, f.Locks...)
 	}
 	return rev, f.reparse()
 }
@@ -155,7 +159,7 @@ func (f *File) placeNew(o CheckinOptions) (*Delta, string, error) {
 	sel := o.Rev
 	if sel == "" {
 		for _, l := range f.Locks {
-			if l.Locker == o.Author {
+			if l.Locker == o.Locker {
 				sel = l.Rev
 				break
 			}

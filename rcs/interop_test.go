@@ -2,6 +2,7 @@ package rcs
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand"
 	"os"
@@ -316,5 +317,86 @@ func TestRandomHistories(t *testing.T) {
 	t.Logf("%d histories, %d revisions: %d of %d ,v files byte-identical to GNU RCS's", total, revs, same, total)
 	if same != total {
 		t.Errorf("%d of %d histories differ in bytes", total-same, total)
+	}
+}
+
+// TestKeywordModes compares every keyword mode with GNU co -p -kMODE on
+// the kw.c file of rcs-cvs-observed.md §4, locked and unlocked.
+func TestKeywordModes(t *testing.T) {
+	g := newGNU(t)
+	kw := "/*\n * $Id$\n * $Header$\n * $Revision$\n * $Author$\n * $Date$\n * $Source$\n * $RCSfile$\n * $State$\n * $Locker$\n * $Name$\n * $Log$\n */\nxx-- $Log$\n$Id: stale $ $Revision: 9.9 $ $Nokeyword$ $Id\n"
+	os.WriteFile(g.path("kw.c"), []byte(kw), 0o644)
+	g.must("ci", "-q", "-d2026/01/02 03:04:05", "-wtester", "-mfirst log line\n\nthird log line", "-t-kw test", "kw.c")
+	g.must("co", "-q", "-l", "kw.c")
+	w, _ := os.ReadFile(g.path("kw.c"))
+	os.WriteFile(g.path("kw.c"), append(w, "/* edit */\n"...), 0o644)
+	g.must("ci", "-q", "-d2026/01/02 03:04:06", "-wtester", "-msecond rev", "kw.c")
+	g.must("rcs", "-q", "-nREL_1:1.2", "-l1.2", "kw.c")
+	f, err := Open(g.path("kw.c,v"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rev := range []string{"1.1", "1.2", "REL_1"} {
+		for _, mode := range []string{"kv", "kvl", "k", "v", "o", "b"} {
+			want := g.must("co", "-q", "-p", "-k"+mode, "-r"+rev, "kw.c")
+			r, err := f.Resolve(rev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text, err := f.Checkout(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := ExpandOptions{Mode: mode}
+			if mode == ModeKVL {
+				o.Locker = f.LockedBy(r)
+			}
+			if rev == "REL_1" {
+				o.Name = rev
+			}
+			if got := f.ExpandKeywords(text, f.Delta(r), o); string(got) != string(want) {
+				t.Errorf("-r%s -k%s: %s", rev, mode, firstDiff(string(got), string(want)))
+			}
+		}
+	}
+}
+
+// TestLockInterplay: while netkit holds ",f.txt," GNU RCS refuses to
+// write, and a ",f.txt," left by someone else makes netkit refuse too.
+func TestLockInterplay(t *testing.T) {
+	g := newGNU(t)
+	os.WriteFile(g.path("f.txt"), []byte("one\n"), 0o644)
+	g.must("ci", "-q", "-u", "-d2026/01/02 03:04:05", "-wtester", "-mfirst", "-t-x", "f.txt")
+	_, err := Update(g.path("f.txt,v"), false, func(f *File) error {
+		for _, args := range [][]string{{"co", "-l", "f.txt"}, {"rcs", "-nX:1.1", "f.txt"}} {
+			_, err := g.run(args...)
+			if err == nil || !strings.Contains(err.Error(), "RCS file f.txt,v is in use") {
+				t.Errorf("%v while netkit holds the lock: %v", args, err)
+			}
+		}
+		return f.LockRev("1.1", "tester")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := g.must("rlog", "-L", "-R", "f.txt"); string(out) != "f.txt,v\n" {
+		t.Errorf("GNU rlog does not see netkit's lock: %q", out)
+	}
+	os.WriteFile(g.path(",f.txt,"), nil, 0o444)
+	_, err = Update(g.path("f.txt,v"), false, func(f *File) error { return nil })
+	if !errors.Is(err, ErrInUse) || err.Error() != "RCS file "+g.path("f.txt,v")+" is in use" {
+		t.Errorf("with a stale ,f.txt,: %v", err)
+	}
+	if _, err := os.Stat(g.path(",f.txt,")); err != nil {
+		t.Errorf("netkit removed a lock file it did not create: %v", err)
+	}
+	os.Remove(g.path(",f.txt,"))
+	// GNU ci after netkit's lock: the lock is honoured.
+	os.Chmod(g.path("f.txt"), 0o644)
+	os.WriteFile(g.path("f.txt"), []byte("two\n"), 0o644)
+	g.must("ci", "-q", "-d2026/01/02 03:04:06", "-wtester", "-msecond", "f.txt")
+	f, err := Open(g.path("f.txt,v"))
+	if err != nil || f.Head != "1.2" || len(f.Locks) != 0 {
+		t.Fatalf("after GNU ci: %v %+v", err, f)
 	}
 }

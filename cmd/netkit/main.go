@@ -98,6 +98,7 @@ architecture, XML-RPC, and a native RCS library.`,
 		newVersionCommand(),
 		newServeCommand(),
 		newZenCommand(),
+		newRCSCommand(),
 	)
 	addExitHelp(root)
 	return root
