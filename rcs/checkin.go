@@ -66,6 +66,9 @@ func (f *File) Checkin(content []byte, o CheckinOptions) (string, error) {
 	if o.Author == "" {
 		return "", fmt.Errorf("%s: no author", f.Name)
 	}
+	if err := f.refresh(); err != nil {
+		return "", err
+	}
 	date := o.Date
 	if date.IsZero() {
 		date = time.Now()
@@ -97,7 +100,8 @@ func (f *File) Checkin(content []byte, o CheckinOptions) (string, error) {
 		if o.Lock {
 			f.Locks = append([]Lock{{o.Locker, nd.Rev}}, f.Locks...)
 		}
-		return nd.Rev, f.reparse()
+		f.stale = true
+		return nd.Rev, nil
 	}
 
 	base, rev, err := f.placeNew(o)
@@ -151,7 +155,8 @@ func (f *File) Checkin(content []byte, o CheckinOptions) (string, error) {
 	if o.Lock {
 		f.Locks = append([]Lock{{o.Locker, rev}}, f.Locks...)
 	}
-	return rev, f.reparse()
+	f.stale = true
+	return rev, nil
 }
 
 // placeNew finds the predecessor of a new revision and its number.
@@ -312,9 +317,13 @@ func (f *File) lockIndex(rev string) int {
 	return -1
 }
 
-// reparse serializes the file and parses it again, so that every text
-// lives in one buffer and the delta order is canonical.
-func (f *File) reparse() error {
+// refresh parses the file again after a check-in, so that every text
+// lives in one buffer and the delta order is canonical. Check-ins only mark
+// the file stale: a check-in followed by a write costs one serialization.
+func (f *File) refresh() error {
+	if !f.stale {
+		return nil
+	}
 	locks := f.Locks
 	nf, err := Parse(f.Name, f.Bytes())
 	if err != nil {

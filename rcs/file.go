@@ -30,6 +30,7 @@ type File struct {
 	nodes        []*Delta // delta nodes in file order
 	texts        []*Delta // delta texts in file order
 	descEnd      int      // offset just after the desc string
+	stale        bool     // a check-in happened; refresh before reading texts
 	textsChanged bool     // a delta text was added or changed since parsing
 }
 
@@ -54,6 +55,7 @@ type Delta struct {
 	log, text atString
 	hasText   bool
 	off       int // offset of the node in the file
+	seen      bool
 	textOff   int // offset of the text string
 }
 
@@ -101,7 +103,10 @@ func (d *Delta) Log() string { return string(d.log.text()) }
 func (f *File) Delta(rev string) *Delta { return f.deltas[rev] }
 
 // Deltas returns every delta in the file's (canonical) order.
-func (f *File) Deltas() []*Delta { return f.nodes }
+func (f *File) Deltas() []*Delta {
+	f.refresh()
+	return f.nodes
+}
 
 // Keyword returns the file's default keyword mode ("kv" if none is set).
 func (f *File) Keyword() string {
@@ -268,6 +273,9 @@ type span struct{ off, end uint32 }
 // Checkout returns the stored content of revision rev (a number; see
 // Resolve for names), without keyword expansion.
 func (f *File) Checkout(rev string) ([]byte, error) {
+	if err := f.refresh(); err != nil {
+		return nil, err
+	}
 	path, err := f.path(rev)
 	if err != nil {
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"strconv"
 )
 
 // MaxFileSize is the largest ,v file Parse and Open accept. Lines are kept
@@ -46,7 +45,7 @@ func Parse(name string, buf []byte) (*File, error) {
 	if len(buf) > MaxFileSize {
 		return nil, &ParseError{name, 0, fmt.Sprintf("file is %d bytes, more than the %d-byte limit", len(buf), MaxFileSize)}
 	}
-	p := &parser{name: name, buf: buf}
+	p := &parser{name: name, buf: buf, strs: make(map[string]string)}
 	f, err := p.file()
 	if err != nil {
 		return nil, err
@@ -61,6 +60,7 @@ type parser struct {
 	name string
 	buf  []byte
 	pos  int
+	strs map[string]string // interned words: revisions, authors, states
 }
 
 func (p *parser) errf(off int, format string, args ...any) error {
@@ -84,14 +84,26 @@ func (p *parser) skipSpace() {
 	}
 }
 
-// word returns the next id/num token, or "" if the next thing is not one.
-func (p *parser) word() string {
+// wordBytes returns the next id/num token, or nothing if the next thing
+// is not one.
+func (p *parser) wordBytes() []byte {
 	p.skipSpace()
 	start := p.pos
 	for p.pos < len(p.buf) && isIDChar(p.buf[p.pos]) {
 		p.pos++
 	}
-	return string(p.buf[start:p.pos])
+	return p.buf[start:p.pos]
+}
+
+// word is wordBytes as an interned string.
+func (p *parser) word() string {
+	b := p.wordBytes()
+	if s, ok := p.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	p.strs[s] = s
+	return s
 }
 
 func (p *parser) peekByte() int {
@@ -116,9 +128,9 @@ func (p *parser) expect(c byte) error {
 
 func (p *parser) keyword(kw string) error {
 	start := p.pos
-	w := p.word()
-	if w != kw {
-		if w == "" && p.pos >= len(p.buf) {
+	w := p.wordBytes()
+	if string(w) != kw {
+		if len(w) == 0 && p.pos >= len(p.buf) {
 			return p.errf(start, "unexpected end of file, want %q", kw)
 		}
 		return p.errf(p.pos-len(w), "want %q, found %q", kw, w)
@@ -176,17 +188,21 @@ func (p *parser) words() ([]string, error) {
 
 // optWord reads an optional single word followed by ';'.
 func (p *parser) optWord() (string, error) {
-	ws, err := p.words()
-	if err != nil {
-		return "", err
-	}
-	if len(ws) > 1 {
-		return "", p.errf(p.pos, "want one value, found %d", len(ws))
-	}
-	if len(ws) == 0 {
+	if p.peekByte() == ';' {
+		p.pos++
 		return "", nil
 	}
-	return ws[0], nil
+	w := p.word()
+	if w == "" {
+		if p.pos >= len(p.buf) {
+			return "", p.errf(p.pos, "unexpected end of file, want ';'")
+		}
+		return "", p.errf(p.pos, "unexpected %q", p.buf[p.pos])
+	}
+	if err := p.expect(';'); err != nil {
+		return "", err
+	}
+	return w, nil
 }
 
 // pairs reads "a:b" pairs up to ';'.
@@ -234,7 +250,7 @@ func (p *parser) newphrase() ([]byte, error) {
 		case c == ':':
 			p.pos++
 		default:
-			if p.word() == "" {
+			if len(p.wordBytes()) == 0 {
 				return nil, p.errf(p.pos, "unexpected %q", p.buf[p.pos])
 			}
 		}
@@ -242,15 +258,15 @@ func (p *parser) newphrase() ([]byte, error) {
 }
 
 // peekWord returns the next word without consuming it.
-func (p *parser) peekWord() string {
+func (p *parser) peekWord() []byte {
 	save := p.pos
-	w := p.word()
+	w := p.wordBytes()
 	p.pos = save
 	return w
 }
 
-func isNum(s string) bool {
-	if s == "" {
+func isNum[T string | []byte](s T) bool {
+	if len(s) == 0 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -270,8 +286,8 @@ func (p *parser) file() (*File, error) {
 	if f.Head, err = p.optWord(); err != nil {
 		return nil, err
 	}
-	if p.peekWord() == "branch" {
-		p.word()
+	if string(p.peekWord()) == "branch" {
+		p.wordBytes()
 		if f.Branch, err = p.optWord(); err != nil {
 			return nil, err
 		}
@@ -304,8 +320,8 @@ func (p *parser) file() (*File, error) {
 	for i := len(locks) - 1; i >= 0; i-- {
 		f.Locks = append(f.Locks, Lock{Locker: locks[i][0], Rev: locks[i][1]})
 	}
-	if p.peekWord() == "strict" {
-		p.word()
+	if string(p.peekWord()) == "strict" {
+		p.wordBytes()
 		if err := p.expect(';'); err != nil {
 			return nil, err
 		}
@@ -314,10 +330,10 @@ func (p *parser) file() (*File, error) {
 	// Optional admin phrases, then deltas (which start with a num) or desc.
 	for {
 		start := p.pos
-		w := p.peekWord()
+		w := string(p.peekWord())
 		switch {
 		case w == "comment" || w == "expand":
-			p.word()
+			p.wordBytes()
 			var s atString
 			if p.peekByte() == '@' {
 				if s, err = p.str(); err != nil {
@@ -379,11 +395,11 @@ func (p *parser) file() (*File, error) {
 			break
 		}
 		off := p.pos
-		rev := p.word()
+		rev := p.wordBytes()
 		if !isNum(rev) {
 			return nil, p.errf(off, "want a revision number for a delta text, found %q", rev)
 		}
-		d := f.deltas[rev]
+		d := f.deltas[string(rev)]
 		if d == nil {
 			return nil, p.errf(off, "delta text for %s, which is not in the delta list", rev)
 		}
@@ -396,7 +412,7 @@ func (p *parser) file() (*File, error) {
 		if d.log, err = p.str(); err != nil {
 			return nil, err
 		}
-		for p.peekWord() != "text" {
+		for string(p.peekWord()) != "text" {
 			if p.peekByte() < 0 {
 				return nil, p.errf(p.pos, "unexpected end of file, want \"text\"")
 			}
@@ -406,7 +422,7 @@ func (p *parser) file() (*File, error) {
 			}
 			d.textExtra = append(d.textExtra, raw)
 		}
-		p.word()
+		p.wordBytes()
 		d.textOff = p.pos
 		if d.text, err = p.str(); err != nil {
 			return nil, err
@@ -453,17 +469,17 @@ func (p *parser) delta() (*Delta, error) {
 	}
 	for {
 		w := p.peekWord()
-		if w == "desc" || isNum(w) {
+		if string(w) == "desc" || isNum(w) {
 			return d, nil
 		}
-		if w == "" {
+		if len(w) == 0 {
 			if p.pos >= len(p.buf) {
 				return nil, p.errf(p.pos, "unexpected end of file in delta %s", d.Rev)
 			}
 			return nil, p.errf(p.pos, "unexpected %q in delta %s", p.buf[p.pos], d.Rev)
 		}
-		if w == "commitid" {
-			p.word()
+		if string(w) == "commitid" {
+			p.wordBytes()
 			if d.CommitID, err = p.optWord(); err != nil {
 				return nil, err
 			}
@@ -508,14 +524,14 @@ func (f *File) check() error {
 		}
 	}
 	// Every chain must end: walk each from its start with a step bound.
-	seen := make(map[*Delta]bool, len(f.nodes))
+	seen := func(d *Delta) bool { return d.seen }
 	var walk func(start *Delta) error
 	walk = func(start *Delta) error {
 		for d := start; d != nil; {
-			if seen[d] {
+			if seen(d) {
 				return bad(d, "revision %s is reached twice (a cycle in next or branches)", d.Rev)
 			}
-			seen[d] = true
+			d.seen = true
 			for _, b := range d.Branches {
 				if err := walk(f.deltas[b]); err != nil {
 					return err
@@ -534,7 +550,7 @@ func (f *File) check() error {
 		}
 	}
 	for _, d := range f.nodes {
-		if !seen[d] {
+		if !seen(d) {
 			return bad(d, "revision %s cannot be reached from the head", d.Rev)
 		}
 	}
@@ -542,14 +558,24 @@ func (f *File) check() error {
 }
 
 // validRev reports whether s is a revision number: an even count of
-// positive decimal fields.
+// decimal fields of at most 9 digits.
 func validRev(s string) bool {
-	n := 0
-	for _, part := range bytes.Split([]byte(s), []byte{'.'}) {
-		if _, err := strconv.ParseUint(string(part), 10, 31); err != nil {
+	n, digits := 1, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '.':
+			if digits == 0 {
+				return false
+			}
+			n, digits = n+1, 0
+		case c >= '0' && c <= '9':
+			digits++
+			if digits > 9 {
+				return false
+			}
+		default:
 			return false
 		}
-		n++
 	}
-	return n%2 == 0
+	return digits > 0 && n%2 == 0
 }
