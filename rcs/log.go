@@ -141,6 +141,12 @@ func (f *File) Log(o LogOptions) string {
 			fmt.Fprintf(&b, "  lines: +%d -%d", add, del)
 			lines = true
 		}
+		if len(d.Branches) > 0 {
+			b.WriteString("\nbranches:")
+			for _, br := range d.Branches {
+				b.WriteString("  " + branchOf(br) + ";")
+			}
+		}
 		if d.CommitID != "" {
 			if lines {
 				b.WriteString(";")
@@ -148,13 +154,6 @@ func (f *File) Log(o LogOptions) string {
 			b.WriteString(" commitid: " + d.CommitID)
 		}
 		b.WriteString("\n")
-		if len(d.Branches) > 0 {
-			b.WriteString("branches:")
-			for _, br := range d.Branches {
-				b.WriteString("  " + branchOf(br) + ";")
-			}
-			b.WriteString("\n")
-		}
 		log := d.log.text()
 		b.Write(log)
 		if len(log) > 0 && log[len(log)-1] != '\n' {
