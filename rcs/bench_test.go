@@ -161,7 +161,21 @@ func BenchmarkSideBySide(b *testing.B) {
 	}
 	work := filepath.Join(dir, "f.txt")
 	reset := func() { os.Remove(path); os.WriteFile(path, raw, 0o444) }
-	content := func(i int) []byte { return fmt.Appendf(nil, "%sappended line %d\n", raw[:1000], i) }
+	pf, err := Parse("f.txt,v", raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	headText, _ := pf.Checkout(pf.Head)
+	headLines := bytes.SplitAfter(headText, []byte("\n"))
+	// content(i) is the head with 5 lines changed, as in the anchors.
+	content := func(i int) []byte {
+		ls := append([][]byte(nil), headLines...)
+		for k := range 5 {
+			l := (i*397 + k*131) % 2000
+			ls[l] = fmt.Appendf(nil, "line %04d: changed by benchmark check-in %d\n", l+1, i)
+		}
+		return bytes.Join(ls, nil)
+	}
 	prepCI := func(i int) {
 		run("rcs", "-q", "-l", "f.txt")
 		os.WriteFile(work, content(i), 0o644)
@@ -209,4 +223,50 @@ func BenchmarkSideBySide(b *testing.B) {
 	b.ReportMetric(float64(coGNU)/float64(coProc), "x-co-proc")
 	b.ReportMetric(float64(ciGNU)/float64(ciLib), "x-ci-lib")
 	b.ReportMetric(float64(ciGNU)/float64(ciProc), "x-ci-proc")
+}
+
+// BenchmarkCheckin is one library check-in (lock, check in 5 changed lines,
+// write through the lock file) on a 1000-revision file.
+func BenchmarkCheckin(b *testing.B) {
+	raw, _ := synthFile(1000, 2000, 5)
+	path := filepath.Join(b.TempDir(), "f.txt,v")
+	os.WriteFile(path, raw, 0o444)
+	pf, _ := Parse("f.txt,v", raw)
+	head, _ := pf.Checkout(pf.Head)
+	lines := bytes.SplitAfter(head, []byte("\n"))
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		lines[(i*397)%2000] = fmt.Appendf(nil, "changed %d\n", i)
+		content := bytes.Join(lines, nil)
+		_, err := Update(path, false, func(f *File) error {
+			if err := f.LockRev(f.Head, "tester"); err != nil {
+				return err
+			}
+			_, err := f.Checkin(content, CheckinOptions{Author: "tester", Date: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)})
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkOpenCheckoutOldest is `co -p -r1.1` as a library call: read,
+// parse, apply 999 deltas.
+func BenchmarkOpenCheckoutOldest(b *testing.B) {
+	raw, _ := synthFile(1000, 2000, 5)
+	path := filepath.Join(b.TempDir(), "f.txt,v")
+	os.WriteFile(path, raw, 0o444)
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := f.Checkout("1.1"); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -13,7 +13,7 @@ func (f *File) LockRev(rev, user string) error {
 		if f.Locks[i].Locker == user {
 			return nil
 		}
-		return fmt.Errorf("%s: Revision %s is already locked by %s.", f.Name, rev, f.Locks[i].Locker)
+		return fmt.Errorf("%s: Revision %s is already locked by %s", f.Name, rev, f.Locks[i].Locker)
 	}
 	f.Locks = append([]Lock{{user, rev}}, f.Locks...)
 	return nil

@@ -45,7 +45,10 @@ func Parse(name string, buf []byte) (*File, error) {
 	if len(buf) > MaxFileSize {
 		return nil, &ParseError{name, 0, fmt.Sprintf("file is %d bytes, more than the %d-byte limit", len(buf), MaxFileSize)}
 	}
-	p := &parser{name: name, buf: buf, strs: make(map[string]string)}
+	p := &parser{name: name, buf: buf}
+	if i := bytes.Index(buf, []byte("\ndesc")); i >= 0 {
+		p.sbuf = string(buf[:i])
+	}
 	f, err := p.file()
 	if err != nil {
 		return nil, err
@@ -60,23 +63,34 @@ type parser struct {
 	name string
 	buf  []byte
 	pos  int
-	strs map[string]string // interned words: revisions, authors, states
+	recent []string // recently seen authors and states, shared
+	// sbuf is the admin and delta sections as one string: words are
+	// substrings of it, so parsing thousands of deltas allocates little.
+	sbuf string
 }
 
 func (p *parser) errf(off int, format string, args ...any) error {
 	return &ParseError{p.name, off, fmt.Sprintf(format, args...)}
 }
 
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
-}
+// charClass marks white space (1) and the special characters (2) of the
+// RCS grammar; everything else may appear in ids and nums.
+var charClass = func() (t [256]byte) {
+	for _, c := range " \t\n\r\v\f" {
+		t[c] = 1
+	}
+	for _, c := range "$,:;@" {
+		t[c] = 2
+	}
+	return t
+}()
+
+func isSpace(c byte) bool { return charClass[c] == 1 }
 
 // isIDChar reports whether c may appear in an id, num or sym (anything but
 // white space and the special characters $ , . : ; @; '.' is allowed in
 // nums and ids alike here).
-func isIDChar(c byte) bool {
-	return !isSpace(c) && c != '$' && c != ',' && c != ':' && c != ';' && c != '@'
-}
+func isIDChar(c byte) bool { return charClass[c] == 0 }
 
 func (p *parser) skipSpace() {
 	for p.pos < len(p.buf) && isSpace(p.buf[p.pos]) {
@@ -95,14 +109,26 @@ func (p *parser) wordBytes() []byte {
 	return p.buf[start:p.pos]
 }
 
-// word is wordBytes as an interned string.
+// word is wordBytes as a string.
 func (p *parser) word() string {
 	b := p.wordBytes()
-	if s, ok := p.strs[string(b)]; ok {
-		return s
+	if p.pos <= len(p.sbuf) {
+		return p.sbuf[p.pos-len(b) : p.pos]
 	}
-	s := string(b)
-	p.strs[s] = s
+	return string(b)
+}
+
+// shared returns s, reusing an equal string seen recently: authors and
+// states repeat across thousands of deltas.
+func (p *parser) shared(s string) string {
+	for _, r := range p.recent {
+		if r == s {
+			return r
+		}
+	}
+	if len(p.recent) < 8 {
+		p.recent = append(p.recent, s)
+	}
 	return s
 }
 
@@ -278,7 +304,7 @@ func isNum[T string | []byte](s T) bool {
 }
 
 func (p *parser) file() (*File, error) {
-	f := &File{Name: p.name, buf: p.buf, deltas: map[string]*Delta{}}
+	f := &File{Name: p.name, buf: p.buf}
 	if err := p.keyword("head"); err != nil {
 		return nil, err
 	}
@@ -373,11 +399,14 @@ func (p *parser) file() (*File, error) {
 		if err != nil {
 			return nil, err
 		}
+		f.nodes = append(f.nodes, d)
+	}
+	f.deltas = make(map[string]*Delta, len(f.nodes))
+	for _, d := range f.nodes {
 		if f.deltas[d.Rev] != nil {
 			return nil, p.errf(d.off, "revision %s appears twice", d.Rev)
 		}
 		f.deltas[d.Rev] = d
-		f.nodes = append(f.nodes, d)
 	}
 	if err := p.keyword("desc"); err != nil {
 		return nil, err
@@ -449,12 +478,14 @@ func (p *parser) delta() (*Delta, error) {
 	if d.Author, err = p.optWord(); err != nil {
 		return nil, err
 	}
+	d.Author = p.shared(d.Author)
 	if err := p.keyword("state"); err != nil {
 		return nil, err
 	}
 	if d.State, err = p.optWord(); err != nil {
 		return nil, err
 	}
+	d.State = p.shared(d.State)
 	if err := p.keyword("branches"); err != nil {
 		return nil, err
 	}

@@ -107,11 +107,10 @@ type file struct {
 	realindex   []int
 }
 
-func (f *file) changed(i int) bool  { return f.flags[i+1] }
-func (f *file) set(i int, v bool)   { f.flags[i+1] = v }
-func (f *file) n() int              { return len(f.equivs) }
-func (f *file) markReal(i int)      { f.flags[f.realindex[i]+1] = true }
-func (f *file) lenUndiscarded() int { return len(f.undiscarded) }
+func (f *file) changed(i int) bool { return f.flags[i+1] }
+func (f *file) set(i int, v bool)  { f.flags[i+1] = v }
+func (f *file) n() int             { return len(f.equivs) }
+func (f *file) markReal(i int)     { f.flags[f.realindex[i]+1] = true }
 
 // discardConfusingLines is analyze.c's discard_confusing_lines.
 func discardConfusingLines(f *[2]file, nclass int) {
