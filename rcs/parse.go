@@ -60,9 +60,9 @@ func Parse(name string, buf []byte) (*File, error) {
 }
 
 type parser struct {
-	name string
-	buf  []byte
-	pos  int
+	name   string
+	buf    []byte
+	pos    int
 	recent []string // recently seen authors and states, shared
 	// sbuf is the admin and delta sections as one string: words are
 	// substrings of it, so parsing thousands of deltas allocates little.
