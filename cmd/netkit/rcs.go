@@ -273,14 +273,8 @@ func runRCSCheckout(c *cobra.Command, o *rcsOptions) error {
 	stderr := c.ErrOrStderr()
 	me := rcsUser()
 	mode := o.vals['k']
-	if o.has('k') {
-		mode = strings.TrimPrefix(mode, "k")
-		if mode == "" || !rcs.ValidMode(mode) && !rcs.ValidMode("k"+mode) {
-			return withExit(exitUsage, fmt.Errorf("unknown keyword mode -k%s", o.vals['k']))
-		}
-		if !rcs.ValidMode(mode) {
-			mode = "k" + mode
-		}
+	if o.has('k') && !rcs.ValidMode(mode) {
+		return withExit(exitUsage, fmt.Errorf("unknown keyword mode -k%s", mode))
 	}
 	sel := o.vals['r']
 	if o.has('l') && o.vals['l'] != "" {
