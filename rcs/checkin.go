@@ -127,7 +127,7 @@ func (f *File) Checkin(content []byte, o CheckinOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if !o.Force && bytes.Equal(old, content) {
+	if !o.Force && f.sameText(old, content) {
 		return "", fmt.Errorf("%s: %w; reverting to previous revision %s", f.Name, ErrUnchanged, base.Rev)
 	}
 	oldLines, newLines := diff.SplitLines(old), diff.SplitLines(content)
@@ -280,6 +280,19 @@ func cmpRev(a, b string) int {
 		}
 	}
 	return len(fa) - len(fb)
+}
+
+// sameText reports whether a check-in of content over old would store
+// nothing new: equal bytes, or (unless the mode is o or b) equal but for
+// keyword values.
+func (f *File) sameText(old, content []byte) bool {
+	if bytes.Equal(old, content) {
+		return true
+	}
+	if m := f.Keyword(); m == ModeO || m == ModeB {
+		return false
+	}
+	return bytes.Equal(collapseKeywords(old), collapseKeywords(content))
 }
 
 func quoted(s []byte) atString {

@@ -197,3 +197,32 @@ func matchKeyword(text []byte, j int) (string, int) {
 	}
 	return "", 0
 }
+
+// collapseKeywords turns every "$Keyword: value $" into "$Keyword$", so
+// that texts that differ only in keyword values compare equal (as GNU ci's
+// unchanged test does).
+func collapseKeywords(text []byte) []byte {
+	if bytes.IndexByte(text, '$') < 0 {
+		return text
+	}
+	out := make([]byte, 0, len(text))
+	i := 0
+	for {
+		j := bytes.IndexByte(text[i:], '$')
+		if j < 0 {
+			return append(out, text[i:]...)
+		}
+		j += i
+		out = append(out, text[i:j]...)
+		kw, end := matchKeyword(text, j)
+		if kw == "" {
+			out = append(out, '$')
+			i = j + 1
+			continue
+		}
+		out = append(out, '$')
+		out = append(out, kw...)
+		out = append(out, '$')
+		i = end
+	}
+}

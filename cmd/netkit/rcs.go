@@ -204,14 +204,23 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 			})
 			return err
 		})
+		unchanged := errors.Is(err, rcs.ErrUnchanged)
+		if unchanged {
+			// As GNU ci: say so, release the lock (unless -l), and
+			// treat the working file as after a check-in.
+			fmt.Fprintf(stderr, "%v\n", err)
+			f, err = rcs.Update(rcsPath, false, func(f *rcs.File) error {
+				if !o.has('l') {
+					f.UnlockRev("", locker)
+				}
+				rev = prev
+				return nil
+			})
+		}
 		if err != nil {
-			if errors.Is(err, rcs.ErrUnchanged) {
-				fmt.Fprintf(stderr, "%v\n", err)
-				continue
-			}
 			return err
 		}
-		if !o.quiet {
+		if !o.quiet && !unchanged {
 			if prev == "" {
 				fmt.Fprintf(stderr, "initial revision: %s\n", rev)
 			} else {
