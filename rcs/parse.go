@@ -67,6 +67,7 @@ type parser struct {
 	// sbuf is the admin and delta sections as one string: words are
 	// substrings of it, so parsing thousands of deltas allocates little.
 	sbuf string
+	slab []Delta // deltas are allocated 256 at a time
 }
 
 func (p *parser) errf(off int, format string, args ...any) error {
@@ -463,7 +464,11 @@ func (p *parser) file() (*File, error) {
 }
 
 func (p *parser) delta() (*Delta, error) {
-	d := &Delta{off: p.pos}
+	if len(p.slab) == cap(p.slab) {
+		p.slab = make([]Delta, 0, 256)
+	}
+	p.slab = append(p.slab, Delta{off: p.pos})
+	d := &p.slab[len(p.slab)-1]
 	d.Rev = p.word()
 	var err error
 	if err := p.keyword("date"); err != nil {
