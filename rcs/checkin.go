@@ -205,14 +205,8 @@ func (f *File) placeNew(o CheckinOptions) (*Delta, string, error) {
 		if bp == nil {
 			return nil, "", fmt.Errorf("%s: branch point %s absent", f.Name, branchOf(sel))
 		}
-		for _, b := range bp.Branches {
-			if branchOf(b) == sel {
-				d := f.deltas[b]
-				for d.Next != "" {
-					d = f.deltas[d.Next]
-				}
-				return d, increment(d.Rev), nil
-			}
+		if d := f.branchTip(bp, sel); d != nil {
+			return d, increment(d.Rev), nil
 		}
 		return bp, sel + ".1", nil
 	}
@@ -230,17 +224,11 @@ func (f *File) placeNew(o CheckinOptions) (*Delta, string, error) {
 	if bp == nil {
 		return nil, "", fmt.Errorf("%s: branch point %s absent", f.Name, branchOf(br))
 	}
-	for _, b := range bp.Branches {
-		if branchOf(b) == br {
-			d := f.deltas[b]
-			for d.Next != "" {
-				d = f.deltas[d.Next]
-			}
-			if cmpRev(sel, d.Rev) <= 0 {
-				return nil, "", fmt.Errorf("%s: revision %s too low; must be higher than %s", f.Name, sel, d.Rev)
-			}
-			return d, sel, nil
+	if d := f.branchTip(bp, br); d != nil {
+		if cmpRev(sel, d.Rev) <= 0 {
+			return nil, "", fmt.Errorf("%s: revision %s too low; must be higher than %s", f.Name, sel, d.Rev)
 		}
+		return d, sel, nil
 	}
 	return bp, sel, nil
 }

@@ -203,17 +203,26 @@ func (f *File) Resolve(sel string) (string, error) {
 	if base == nil {
 		return "", fmt.Errorf("%s: revision %s absent", f.Name, branchOf(rev))
 	}
+	if tip := f.branchTip(base, rev); tip != nil {
+		return tip.Rev, nil
+	}
+	// A branch with no revisions yet checks out as its base.
+	return base.Rev, nil
+}
+
+// branchTip returns the newest revision of branch br (like 1.2.1) that
+// starts at base, or nil if there is none.
+func (f *File) branchTip(base *Delta, br string) *Delta {
 	for _, b := range base.Branches {
-		if branchOf(b) == rev {
+		if branchOf(b) == br {
 			d := f.deltas[b]
 			for d.Next != "" {
 				d = f.deltas[d.Next]
 			}
-			return d.Rev, nil
+			return d
 		}
 	}
-	// A branch with no revisions yet checks out as its base.
-	return base.Rev, nil
+	return nil
 }
 
 // path returns the deltas to apply to reach rev, starting with the head.

@@ -95,21 +95,7 @@ func (f *File) ExpandKeywords(text []byte, d *Delta, o ExpandOptions) []byte {
 		}
 		return ""
 	}
-	out := make([]byte, 0, len(text)+256)
-	i := 0
-	for {
-		j := bytes.IndexByte(text[i:], '$')
-		if j < 0 {
-			return append(out, text[i:]...)
-		}
-		j += i
-		out = append(out, text[i:j]...)
-		kw, end := matchKeyword(text, j)
-		if kw == "" {
-			out = append(out, '$')
-			i = j + 1
-			continue
-		}
+	return scanKeywords(text, len(text)+256, func(out []byte, kw string, start, end int) ([]byte, int) {
 		v := value(kw)
 		switch mode {
 		case ModeK:
@@ -125,22 +111,45 @@ func (f *File) ExpandKeywords(text []byte, d *Delta, o ExpandOptions) []byte {
 			out = append(out, v...)
 			out = append(out, " $"...)
 		}
-		i = end
-		if kw == "Log" {
-			// The rest of the line, then the log entry, each line led by
-			// what came before $Log$ on its line.
-			nl := bytes.IndexByte(text[i:], '\n')
-			if nl < 0 {
-				out = append(out, text[i:]...)
-				out = append(out, '\n')
-				i = len(text)
-			} else {
-				out = append(out, text[i:i+nl+1]...)
-				i += nl + 1
-			}
-			ls := bytes.LastIndexByte(text[:j], '\n') + 1
-			out = appendLog(out, text[ls:j], d)
+		if kw != "Log" {
+			return out, end
 		}
+		// The rest of the line, then the log entry, each line led by
+		// what came before $Log$ on its line.
+		i := end
+		nl := bytes.IndexByte(text[i:], '\n')
+		if nl < 0 {
+			out = append(out, text[i:]...)
+			out = append(out, '\n')
+			i = len(text)
+		} else {
+			out = append(out, text[i:i+nl+1]...)
+			i += nl + 1
+		}
+		ls := bytes.LastIndexByte(text[:start], '\n') + 1
+		return appendLog(out, text[ls:start], d), i
+	})
+}
+
+// scanKeywords copies text, calling emit for each keyword found at
+// text[start:end]; emit appends the replacement and says where to go on.
+func scanKeywords(text []byte, size int, emit func(out []byte, kw string, start, end int) ([]byte, int)) []byte {
+	out := make([]byte, 0, size)
+	i := 0
+	for {
+		j := bytes.IndexByte(text[i:], '$')
+		if j < 0 {
+			return append(out, text[i:]...)
+		}
+		j += i
+		out = append(out, text[i:j]...)
+		kw, end := matchKeyword(text, j)
+		if kw == "" {
+			out = append(out, '$')
+			i = j + 1
+			continue
+		}
+		out, i = emit(out, kw, j, end)
 	}
 }
 
@@ -205,24 +214,9 @@ func collapseKeywords(text []byte) []byte {
 	if bytes.IndexByte(text, '$') < 0 {
 		return text
 	}
-	out := make([]byte, 0, len(text))
-	i := 0
-	for {
-		j := bytes.IndexByte(text[i:], '$')
-		if j < 0 {
-			return append(out, text[i:]...)
-		}
-		j += i
-		out = append(out, text[i:j]...)
-		kw, end := matchKeyword(text, j)
-		if kw == "" {
-			out = append(out, '$')
-			i = j + 1
-			continue
-		}
+	return scanKeywords(text, len(text), func(out []byte, kw string, _, end int) ([]byte, int) {
 		out = append(out, '$')
 		out = append(out, kw...)
-		out = append(out, '$')
-		i = end
-	}
+		return append(out, '$'), end
+	})
 }
