@@ -108,20 +108,30 @@ func (f *File) Log(o LogOptions) string {
 		b.WriteString("\n" + strings.Repeat("=", 77) + "\n")
 		return b.String()
 	}
-	var sel []*Delta
-	f.rlogOrder(func(d *Delta) {
+	selected := func(d *Delta) bool {
 		if len(o.Revs) == 0 {
-			sel = append(sel, d)
-			return
+			return true
 		}
 		for _, r := range o.Revs {
 			if r == d.Rev {
-				sel = append(sel, d)
-				return
+				return true
 			}
 		}
+		return false
+	}
+	nsel := 0
+	for _, d := range f.nodes {
+		if selected(d) {
+			nsel++
+		}
+	}
+	var sel []*Delta
+	f.rlogOrder(func(d *Delta) {
+		if selected(d) {
+			sel = append(sel, d)
+		}
 	})
-	fmt.Fprintf(&b, ";\tselected revisions: %d\ndescription:\n%s", len(sel), f.Desc)
+	fmt.Fprintf(&b, ";\tselected revisions: %d\ndescription:\n%s", nsel, f.Desc)
 	sep := strings.Repeat("-", 28) + "\n"
 	for _, d := range sel {
 		b.WriteString(sep + "revision " + d.Rev)
@@ -165,29 +175,26 @@ func (f *File) Log(o LogOptions) string {
 }
 
 // rlogOrder visits the revisions in rlog's order: the trunk newest first,
-// then the branches, deepest trunk revisions' first, higher branches
-// before lower ones, each branch newest first.
+// then the branches that start on the trunk, those of older trunk
+// revisions first, higher branches before lower ones, each branch newest
+// first. Like GNU rlog 5.10, it does not descend into branches of
+// branches: their revisions are counted as selected but not printed.
 func (f *File) rlogOrder(visit func(*Delta)) {
 	var trunk []*Delta
 	for d := f.deltas[f.Head]; d != nil; d = f.deltas[d.Next] {
 		trunk = append(trunk, d)
 		visit(d)
 	}
-	var tree func(chain []*Delta)
-	tree = func(chain []*Delta) {
-		for i := len(chain) - 1; i >= 0; i-- {
-			brs := chain[i].Branches
-			for j := len(brs) - 1; j >= 0; j-- {
-				var bc []*Delta
-				for d := f.deltas[brs[j]]; d != nil; d = f.deltas[d.Next] {
-					bc = append(bc, d)
-				}
-				for k := len(bc) - 1; k >= 0; k-- {
-					visit(bc[k])
-				}
-				tree(bc)
+	for i := len(trunk) - 1; i >= 0; i-- {
+		brs := trunk[i].Branches
+		for j := len(brs) - 1; j >= 0; j-- {
+			var chain []*Delta
+			for d := f.deltas[brs[j]]; d != nil; d = f.deltas[d.Next] {
+				chain = append(chain, d)
+			}
+			for k := len(chain) - 1; k >= 0; k-- {
+				visit(chain[k])
 			}
 		}
 	}
-	tree(trunk)
 }
