@@ -212,3 +212,22 @@ func FuzzDiffRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+func TestAccessList(t *testing.T) {
+	f, err := Parse("branchy.txt,v", readTestdata(t, "branchy.txt,v"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.CheckAccess("bob"); err != nil {
+		t.Error(err)
+	}
+	if err := f.CheckAccess("carol"); err == nil || err.Error() != "branchy.txt,v: user carol not on the access list" {
+		t.Errorf("carol: %v", err)
+	}
+	if got := f.LockedBy("1.2.1.2"); got != "tester" {
+		t.Errorf("lock of 1.2.1.2: %q", got)
+	}
+	if err := f.LockRev("1.2.1.2", "bob"); err == nil {
+		t.Error("bob took tester's lock")
+	}
+}

@@ -3,6 +3,7 @@ package rcs
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -31,6 +32,16 @@ func (f *File) UnlockRev(rev, user string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s: no lock set by %s", f.Name, user)
+}
+
+// CheckAccess reports an error if the file has an access list and user is
+// not on it. (GNU RCS also lets the file's owner and the superuser in; the
+// command line does the same.)
+func (f *File) CheckAccess(user string) error {
+	if len(f.Access) == 0 || slices.Contains(f.Access, user) {
+		return nil
+	}
+	return fmt.Errorf("%s: user %s not on the access list", f.Name, user)
 }
 
 // LockedBy returns who locks rev, or "".

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/user"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -143,6 +144,21 @@ func rcsDate(s string) (time.Time, error) {
 	return time.Time{}, withExit(exitUsage, fmt.Errorf("cannot parse date %q (use YYYY/MM/DD hh:mm:ss, UTC)", s))
 }
 
+// checkAccess applies the access list, letting in the ,v file's owner and
+// the superuser as GNU RCS does.
+func checkAccess(f *rcs.File, rcsPath, user string) error {
+	err := f.CheckAccess(user)
+	if err == nil || os.Geteuid() == 0 {
+		return nil
+	}
+	if fi, serr := os.Stat(rcsPath); serr == nil {
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) == os.Geteuid() {
+			return nil
+		}
+	}
+	return err
+}
+
 // notFound turns a missing ,v file into a usage error (exit 2).
 func notFound(err error) error {
 	if errors.Is(err, fs.ErrNotExist) {
@@ -188,6 +204,9 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 		}
 		var rev, prev string
 		f, err := rcs.Update(rcsPath, true, func(f *rcs.File) error {
+			if err := checkAccess(f, rcsPath, locker); err != nil {
+				return err
+			}
 			prev = f.Head
 			if f.Head != "" {
 				// The predecessor: the caller's lock, as ci finds it.
@@ -310,6 +329,9 @@ func runRCSCheckout(c *cobra.Command, o *rcsOptions) error {
 		case o.has('l'):
 			f, err = rcs.Update(rcsPath, false, func(f *rcs.File) error {
 				if err := resolve(f); err != nil {
+					return err
+				}
+				if err := checkAccess(f, rcsPath, me); err != nil {
 					return err
 				}
 				return f.LockRev(rev, me)
@@ -481,6 +503,9 @@ func runRCSLock(c *cobra.Command, o *rcsOptions) error {
 		_, err := rcs.Update(rcsPath, false, func(f *rcs.File) error {
 			var err error
 			if rev, err = f.Resolve(o.vals['r']); err != nil {
+				return err
+			}
+			if err := checkAccess(f, rcsPath, me); err != nil {
 				return err
 			}
 			return f.LockRev(rev, me)
