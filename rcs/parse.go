@@ -469,8 +469,11 @@ func (p *parser) delta() (*Delta, error) {
 	}
 	p.slab = append(p.slab, Delta{off: p.pos})
 	d := &p.slab[len(p.slab)-1]
-	d.Rev = p.word()
 	var err error
+	if p.fastHeader(d) {
+		goto tail
+	}
+	d.Rev = p.word()
 	if err := p.keyword("date"); err != nil {
 		return nil, err
 	}
@@ -503,6 +506,7 @@ func (p *parser) delta() (*Delta, error) {
 	if d.Next, err = p.optWord(); err != nil {
 		return nil, err
 	}
+tail:
 	for {
 		w := p.peekWord()
 		if string(w) == "desc" || isNum(w) {
@@ -527,6 +531,62 @@ func (p *parser) delta() (*Delta, error) {
 		}
 		d.extra = append(d.extra, raw)
 	}
+}
+
+// fastHeader parses a delta node written in GNU RCS's own layout
+//
+//	REV\ndate\tDATE;\tauthor ID;\tstate ID;\nbranches;\nnext\tREV;\n
+//
+// with memchr-sized steps instead of token by token. It reports false,
+// consuming nothing, for anything else (CVS's layout, branches, odd
+// spacing), which the general parser then reads.
+func (p *parser) fastHeader(d *Delta) bool {
+	p.skipSpace()
+	start := p.pos
+	b := p.buf
+	i := start
+	field := func(prefix string, end byte) (string, bool) {
+		if !bytes.HasPrefix(b[i:], []byte(prefix)) {
+			return "", false
+		}
+		i += len(prefix)
+		j := bytes.IndexByte(b[i:], end)
+		if j < 0 || i+j > len(p.sbuf) {
+			return "", false
+		}
+		v := b[i : i+j]
+		for _, c := range v {
+			if !isIDChar(c) {
+				return "", false
+			}
+		}
+		s := p.sbuf[i : i+j]
+		i += j + 1
+		return s, true
+	}
+	var ok bool
+	if d.Rev, ok = field("", '\n'); !ok || !isNum(d.Rev) {
+		return false
+	}
+	if d.Date, ok = field("date\t", ';'); !ok {
+		return false
+	}
+	if d.Author, ok = field("\tauthor ", ';'); !ok {
+		return false
+	}
+	if d.State, ok = field("\tstate ", ';'); !ok {
+		return false
+	}
+	if !bytes.HasPrefix(b[i:], []byte("\nbranches;\n")) {
+		return false
+	}
+	i += len("\nbranches;\n")
+	if d.Next, ok = field("next\t", ';'); !ok || (d.Next != "" && !isNum(d.Next)) {
+		return false
+	}
+	d.Author, d.State = p.shared(d.Author), p.shared(d.State)
+	p.pos = i
+	return true
 }
 
 // check verifies that the revision graph is consistent: every revision
