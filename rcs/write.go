@@ -78,29 +78,41 @@ func (f *File) Bytes() []byte {
 }
 
 // writeTree writes delta nodes in RCS's canonical order: a revision, the
-// chain after it, then its branches (puttree in GNU RCS).
+// chain after it, then the branches of the chain's revisions, last first
+// (puttree in GNU RCS).
 func (f *File) writeTree(b *bytes.Buffer, d *Delta) {
+	var chain []*Delta
 	for ; d != nil; d = f.deltas[d.Next] {
 		f.writeNode(b, d)
-		defer func(d *Delta) {
-			for _, br := range d.Branches {
-				f.writeTree(b, f.deltas[br])
-			}
-		}(d)
+		if len(d.Branches) > 0 {
+			chain = append(chain, d)
+		}
 		if d.Next == "" {
 			break
+		}
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		for _, br := range chain[i].Branches {
+			f.writeTree(b, f.deltas[br])
 		}
 	}
 }
 
 func (f *File) writeNode(b *bytes.Buffer, d *Delta) {
-	b.WriteString("\n" + d.Rev + "\ndate\t" + d.Date + ";\tauthor " + d.Author + ";\tstate " + d.State + ";\nbranches")
-	for _, br := range d.Branches {
-		b.WriteString("\n\t" + br)
+	for _, s := range [...]string{"\n", d.Rev, "\ndate\t", d.Date, ";\tauthor ", d.Author, ";\tstate ", d.State, ";\nbranches"} {
+		b.WriteString(s)
 	}
-	b.WriteString(";\nnext\t" + d.Next + ";\n")
+	for _, br := range d.Branches {
+		b.WriteString("\n\t")
+		b.WriteString(br)
+	}
+	b.WriteString(";\nnext\t")
+	b.WriteString(d.Next)
+	b.WriteString(";\n")
 	if d.CommitID != "" {
-		b.WriteString("commitid\t" + d.CommitID + ";\n")
+		b.WriteString("commitid\t")
+		b.WriteString(d.CommitID)
+		b.WriteString(";\n")
 	}
 	for _, x := range d.extra {
 		b.Write(x)
