@@ -400,3 +400,31 @@ func TestLockInterplay(t *testing.T) {
 		t.Fatalf("after GNU ci: %v %+v", err, f)
 	}
 }
+
+// TestCheckinOnCVSImport: a check-in on the trunk of a file in CVS's import
+// layout (default branch 1.1.1) gives the bytes GNU ci gives.
+func TestCheckinOnCVSImport(t *testing.T) {
+	g := newGNU(t)
+	raw, err := os.ReadFile(filepath.Join("..", "testdata", "rcs", "cvsimport.txt,v"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(g.path("g.txt,v"), raw, 0o644)
+	content := []byte("hello\nworld!\nline3\nline4\n")
+	g.must("rcs", "-q", "-l1.1", "g.txt")
+	os.WriteFile(g.path("g.txt"), content, 0o644)
+	g.must("ci", "-q", "-f", "-d2026/11/23 00:00:00", "-wtester", "-mchange", "g.txt")
+	want, _ := os.ReadFile(g.path("g.txt,v"))
+
+	f, err := Parse("g.txt,v", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.LockRev("1.1", "tester")
+	if _, err := f.Checkin(content, CheckinOptions{Author: "tester", Log: "change", Force: true, Date: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Bytes(); !bytes.Equal(got, want) {
+		t.Errorf("differs from GNU ci: %s", firstDiff(string(got), string(want)))
+	}
+}
