@@ -330,6 +330,7 @@ type DeltaError struct {
 	Msg    string
 }
 
+// Error gives the file, the offset, the revision and the problem.
 func (e *DeltaError) Error() string {
 	return fmt.Sprintf("%s: offset %d: delta text of %s: %s", e.File, e.Offset, e.Rev, e.Msg)
 }

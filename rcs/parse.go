@@ -18,6 +18,7 @@ type ParseError struct {
 	Msg    string
 }
 
+// Error gives the file, the offset and the problem.
 func (e *ParseError) Error() string {
 	return fmt.Sprintf("%s: offset %d: %s", e.File, e.Offset, e.Msg)
 }

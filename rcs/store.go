@@ -17,6 +17,7 @@ var ErrInUse = errors.New("is in use")
 // InUseError names the ,v file whose lock file exists.
 type InUseError struct{ Path string }
 
+// Error is GNU RCS's message: "RCS file NAME,v is in use".
 func (e *InUseError) Error() string { return "RCS file " + e.Path + " is in use" }
 
 // Unwrap makes errors.Is(err, ErrInUse) true.
