@@ -185,27 +185,42 @@ func (f *File) Log(o LogOptions) string {
 	return b.String()
 }
 
-// rlogOrder visits the revisions in rlog's order: the trunk newest first,
-// then the branches that start on the trunk, those of older trunk
-// revisions first, higher branches before lower ones, each branch newest
-// first. Like GNU rlog 5.10, it does not descend into branches of
-// branches: their revisions are counted as selected but not printed.
+// rlogOrder visits the revisions in GNU rlog 5.10's order: the trunk
+// newest first; then, for each trunk revision from the oldest, its
+// branches, highest first, each branch newest first; after the lowest
+// branch of a revision come the branches that start on that branch's
+// revisions (the same rule again, from its newest revision). GNU rlog does
+// not descend into the other branches' branches: their revisions are
+// counted as selected but not printed, and netkit keeps that.
 func (f *File) rlogOrder(visit func(*Delta)) {
-	var trunk []*Delta
-	for d := f.deltas[f.Head]; d != nil; d = f.deltas[d.Next] {
-		trunk = append(trunk, d)
-		visit(d)
-	}
-	for i := len(trunk) - 1; i >= 0; i-- {
-		brs := trunk[i].Branches
-		for j := len(brs) - 1; j >= 0; j-- {
-			var chain []*Delta
-			for d := f.deltas[brs[j]]; d != nil; d = f.deltas[d.Next] {
-				chain = append(chain, d)
+	chain := func(d *Delta) []*Delta {
+		var c []*Delta
+		for ; d != nil; d = f.deltas[d.Next] {
+			c = append(c, d)
+			if d.Next == "" {
+				break
 			}
-			for k := len(chain) - 1; k >= 0; k-- {
-				visit(chain[k])
+		}
+		return c
+	}
+	var tree func(c []*Delta)
+	tree = func(c []*Delta) {
+		for i := len(c) - 1; i >= 0; i-- {
+			brs := c[i].Branches
+			for j := len(brs) - 1; j >= 0; j-- {
+				bc := chain(f.deltas[brs[j]])
+				for k := len(bc) - 1; k >= 0; k-- {
+					visit(bc[k])
+				}
+				if j == 0 {
+					tree(bc)
+				}
 			}
 		}
 	}
+	trunk := chain(f.deltas[f.Head])
+	for _, d := range trunk {
+		visit(d)
+	}
+	tree(trunk)
 }
