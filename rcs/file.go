@@ -210,6 +210,52 @@ func (f *File) Resolve(sel string) (string, error) {
 	return base.Rev, nil
 }
 
+// Select returns the revisions rlog -rSEL means: every revision of a
+// branch (1.2.1, or a name for one), else the one revision SEL names.
+func (f *File) Select(sel string) ([]string, error) {
+	rev := sel
+	for _, s := range f.Symbols {
+		if s.Name == sel {
+			rev = s.Rev
+		}
+	}
+	fs := fields(rev)
+	if fs == nil {
+		return nil, fmt.Errorf("%s: bad revision number %s", f.Name, rev)
+	}
+	if len(fs) >= 4 && len(fs)%2 == 0 && fs[len(fs)-2] == 0 {
+		// A magic branch number a.b.0.c names branch a.b.c.
+		rev = branchOf(branchOf(rev)) + "." + strconv.Itoa(fs[len(fs)-1])
+		fs = fields(rev)
+	}
+	if len(fs) < 3 || len(fs)%2 == 0 {
+		r, err := f.Resolve(sel)
+		if err != nil {
+			return nil, err
+		}
+		return []string{r}, nil
+	}
+	base := f.deltas[branchOf(rev)]
+	if base == nil {
+		return nil, fmt.Errorf("%s: revision %s absent", f.Name, branchOf(rev))
+	}
+	var out []string
+	for _, b := range base.Branches {
+		if branchOf(b) == rev {
+			for d := f.deltas[b]; d != nil; d = f.deltas[d.Next] {
+				out = append(out, d.Rev)
+				if d.Next == "" {
+					break
+				}
+			}
+		}
+	}
+	if out == nil {
+		return nil, fmt.Errorf("%s: branch %s absent", f.Name, rev)
+	}
+	return out, nil
+}
+
 // branchTip returns the newest revision of branch br (like 1.2.1) that
 // starts at base, or nil if there is none.
 func (f *File) branchTip(base *Delta, br string) *Delta {

@@ -313,7 +313,7 @@ func runRCSCheckout(c *cobra.Command, o *rcsOptions) error {
 	}
 	for _, name := range o.files {
 		rcsPath, work := rcs.Paths(name)
-		if o.has('l') && !o.has('p') && !o.has('f') {
+		if !o.has('p') && !o.has('f') {
 			if fi, err := os.Stat(work); err == nil && fi.Mode().Perm()&0o200 != 0 {
 				return fmt.Errorf("writable %s exists; checkout aborted", work)
 			}
@@ -416,11 +416,11 @@ func runRCSLog(c *cobra.Command, o *rcsOptions) error {
 		}
 		lo := rcs.LogOptions{Working: work, HeaderOnly: o.has('h')}
 		for _, r := range o.revs {
-			rev, err := f.Resolve(r)
+			revs, err := f.Select(r)
 			if err != nil {
 				return withExit(exitUsage, err)
 			}
-			lo.Revs = append(lo.Revs, rev)
+			lo.Revs = append(lo.Revs, revs...)
 		}
 		fmt.Fprint(out, f.Log(lo))
 	}

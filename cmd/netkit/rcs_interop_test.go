@@ -73,7 +73,7 @@ func TestRCSCommandsWithGNU(t *testing.T) {
 			t.Errorf("netkit co -r%s: %q, want %q", rev, got, want)
 		}
 	}
-	for _, args := range [][]string{{"f.txt"}, {"-h", "f.txt"}, {"-r1.2", "RCS/f.txt,v"}, {"-L", "-R", "f.txt"}} {
+	for _, args := range [][]string{{"f.txt"}, {"-h", "f.txt"}, {"-r1.2", "RCS/f.txt,v"}, {"-r1.2.1", "f.txt"}, {"-L", "-R", "f.txt"}} {
 		want := mustGNU(append([]string{"rlog"}, args...)...)
 		if got := mustNetkit(append([]string{"log"}, args...)...); got != want {
 			t.Errorf("log %v:\n got %q\nwant %q", args, got, want)
