@@ -101,9 +101,10 @@ type rcsRunner func(c *cobra.Command, o *rcsOptions) error
 
 func rcsSub(name, usage, short, example string, run rcsRunner) *cobra.Command {
 	allowed := map[string]string{"ci": "lufqrmtdw", "co": "lupfqrk", "log": "hLRr", "diff": "r", "lock": "r", "unlock": "r"}[name]
-	return &cobra.Command{
+	c := &cobra.Command{
 		Use:                name + " " + usage,
 		Short:              short,
+		Long:               short + ".\n\nOptions, GNU RCS style (value glued to the letter):\n" + rcsOptionHelp(allowed),
 		Example:            example,
 		DisableFlagParsing: true,
 		RunE: func(c *cobra.Command, args []string) error {
@@ -119,6 +120,35 @@ func rcsSub(name, usage, short, example string, run rcsRunner) *cobra.Command {
 			return run(c, o)
 		},
 	}
+	// Only --help: -h belongs to the commands (rlog -h).
+	c.Flags().Bool("help", false, "help for "+name)
+	return c
+}
+
+// rcsOptionText describes each option letter.
+var rcsOptionText = map[byte]string{
+	'l': "-l[REV]   lock (co: check out locked; ci: check in, keep a lock and the file)",
+	'u': "-u[REV]   unlocked (co: release your lock; ci: keep a read-only working file)",
+	'p': "-p        print the revision on stdout, write no file",
+	'f': "-f        force (ci: even if unchanged; co: overwrite a writable file)",
+	'q': "-q        quiet: no diagnostics",
+	'r': "-rREV     revision, branch or symbolic name",
+	'm': "-mMSG     log message (ci reads one from stdin without it)",
+	't': "-t-DESC   description of a new file",
+	'd': "-dDATE    date, YYYY/MM/DD hh:mm:ss UTC (-d alone: the file's mtime)",
+	'w': "-wAUTHOR  author of the new revision",
+	'k': "-kMODE    keyword mode: kv, kvl, k, v, o, b",
+	'h': "-h        header only",
+	'L': "-L        only files that have locks",
+	'R': "-R        only the ,v file names",
+}
+
+func rcsOptionHelp(allowed string) string {
+	var b strings.Builder
+	for i := 0; i < len(allowed); i++ {
+		b.WriteString("  " + rcsOptionText[allowed[i]] + "\n")
+	}
+	return b.String()
 }
 
 // rcsUser is the name RCS uses for locks: $LOGNAME, $USER, the login.
@@ -184,6 +214,12 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 		}
 	}
 	msg, haveMsg := o.vals['m'], o.has('m')
+	rev := o.vals['r']
+	for _, c := range []byte{'l', 'u'} {
+		if rev == "" && o.vals[c] != "" {
+			rev = o.vals[c] // ci -lREV is ci -l -rREV
+		}
+	}
 	for _, name := range o.files {
 		rcsPath, work := rcs.Paths(name)
 		content, err := os.ReadFile(work)
@@ -202,7 +238,7 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 		if !haveMsg {
 			msg = readLogMessage(c.InOrStdin(), stderr)
 		}
-		var rev, prev string
+		var newRev, prev string
 		f, err := rcs.Update(rcsPath, true, func(f *rcs.File) error {
 			if err := checkAccess(f, rcsPath, locker); err != nil {
 				return err
@@ -217,8 +253,8 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 				}
 			}
 			var err error
-			rev, err = f.Checkin(content, rcs.CheckinOptions{
-				Rev: o.vals['r'], Author: author, Locker: locker, Date: d, Log: msg,
+			newRev, err = f.Checkin(content, rcs.CheckinOptions{
+				Rev: rev, Author: author, Locker: locker, Date: d, Log: msg,
 				Desc: strings.TrimPrefix(o.vals['t'], "-"), Lock: o.has('l'), Force: o.has('f'),
 			})
 			return err
@@ -232,7 +268,7 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 				if !o.has('l') {
 					f.UnlockRev("", locker)
 				}
-				rev = prev
+				newRev = prev
 				return nil
 			})
 		}
@@ -241,15 +277,15 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 		}
 		if !o.quiet && !unchanged {
 			if prev == "" {
-				fmt.Fprintf(stderr, "initial revision: %s\n", rev)
+				fmt.Fprintf(stderr, "initial revision: %s\n", newRev)
 			} else {
-				fmt.Fprintf(stderr, "new revision: %s; previous revision: %s\n", rev, prev)
+				fmt.Fprintf(stderr, "new revision: %s; previous revision: %s\n", newRev, prev)
 			}
 			fmt.Fprintln(stderr, "done")
 		}
 		switch {
 		case o.has('l') || o.has('u'):
-			d := f.Delta(rev)
+			d := f.Delta(newRev)
 			lockedBy := ""
 			mode := os.FileMode(0o444)
 			if o.has('l') {
