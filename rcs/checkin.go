@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -53,9 +54,33 @@ func FormatDate(t time.Time) string {
 	return t.Format("2006.01.02.15.04.05")
 }
 
-// New returns an empty RCS file (as rcs -i makes) named name.
+// New returns an empty RCS file (as rcs -i makes) named name (the ,v
+// path). Its comment leader comes from the working file's suffix, from GNU
+// RCS's table.
 func New(name string) *File {
-	return &File{Name: name, Strict: true, deltas: map[string]*Delta{}, Comment: "# ", hasComment: true}
+	return &File{Name: name, Strict: true, deltas: map[string]*Delta{}, Comment: CommentLeader(name), hasComment: true}
+}
+
+// commentLeaders is GNU RCS's table of comment leaders by suffix (rcsfnms.c).
+var commentLeaders = map[string]string{
+	"a": "-- ", "ada": "-- ", "adb": "-- ", "ads": "-- ", "asm": ";; ", "bat": ":: ", "body": "-- ",
+	"c": " * ", "c++": "// ", "cc": "// ", "cpp": "// ", "cxx": "// ", "cl": ";;; ", "cmd": ":: ",
+	"cmf": "c ", "cs": " * ", "el": "; ", "f": "c ", "for": "c ", "h": " * ", "hpp": "// ",
+	"hxx": "// ", "l": " * ", "lisp": ";;; ", "lsp": ";; ", "m": "// ", "mac": ";; ",
+	"me": ".\\\" ", "ml": "; ", "mm": ".\\\" ", "ms": ".\\\" ", "p": " * ", "pas": " * ",
+	"ps": "% ", "spec": "-- ", "sty": "% ", "tex": "% ", "y": " * ",
+}
+
+// CommentLeader returns the comment leader GNU ci gives a new file: by the
+// working file's suffix (case-insensitive), "# " for any other.
+func CommentLeader(name string) string {
+	base := filepath.Base(strings.TrimSuffix(name, ",v"))
+	if i := strings.LastIndexByte(base, '.'); i >= 0 {
+		if c, ok := commentLeaders[strings.ToLower(base[i+1:])]; ok {
+			return c
+		}
+	}
+	return "# "
 }
 
 // Checkin adds content as a new revision and returns its number. On the

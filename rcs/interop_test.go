@@ -428,3 +428,21 @@ func TestCheckinOnCVSImport(t *testing.T) {
 		t.Errorf("differs from GNU ci: %s", firstDiff(string(got), string(want)))
 	}
 }
+
+// TestCommentLeaders: a new file gets GNU ci's comment leader for its
+// suffix.
+func TestCommentLeaders(t *testing.T) {
+	g := newGNU(t)
+	for _, name := range []string{"t.c", "t.C", "t.cpp", "t.hpp", "t.m", "t.ps", "t.a", "t.bat", "t.Lisp", "t.me", "t.for", "t.cs", "t.asm", "t.el", "t.tex", "t.txt", "noext", "t.py"} {
+		os.WriteFile(g.path(name), []byte("x\n"), 0o644)
+		g.must("ci", "-q", "-t-x", "-mx", name)
+		raw, _ := os.ReadFile(g.path(name + ",v"))
+		f, err := Parse(name+",v", raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := CommentLeader(name + ",v"); got != f.Comment {
+			t.Errorf("%s: %q, GNU %q", name, got, f.Comment)
+		}
+	}
+}
