@@ -446,3 +446,46 @@ func TestCommentLeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestGNUHoldsLock: GNU ci holds ",f.txt," while it waits for a log
+// message on stdin; netkit refuses to write meanwhile and succeeds after.
+func TestGNUHoldsLock(t *testing.T) {
+	g := newGNU(t)
+	os.WriteFile(g.path("f.txt"), []byte("one\n"), 0o644)
+	g.must("ci", "-q", "-u", "-d2026/01/02 03:04:05", "-wtester", "-mfirst", "-t-x", "f.txt")
+	g.must("co", "-q", "-l", "f.txt")
+	os.WriteFile(g.path("f.txt"), []byte("one\ntwo\n"), 0o644)
+	cmd := exec.Command("ci", "-q", "-d2026/01/02 03:04:06", "-wtester", "f.txt")
+	cmd.Dir = g.dir
+	cmd.Env = append(os.Environ(), "TZ=UTC", "LOGNAME=tester")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	for i := 0; ; i++ {
+		if _, err := os.Stat(g.path(",f.txt,")); err == nil {
+			break
+		}
+		if i == 1000 {
+			t.Fatal("GNU ci never created ,f.txt,")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	_, err = Update(g.path("f.txt,v"), false, func(f *File) error { return f.LockRev("1.1", "other") })
+	if !errors.Is(err, ErrInUse) {
+		t.Errorf("while GNU ci holds the lock file: %v", err)
+	}
+	stdin.Write([]byte("second\n.\n"))
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("GNU ci: %v", err)
+	}
+	f, err := Update(g.path("f.txt,v"), false, func(f *File) error { return f.LockRev("1.2", "other") })
+	if err != nil || f.Head != "1.2" || f.Delta("1.2").Log() != "second\n" {
+		t.Fatalf("after GNU ci: %v", err)
+	}
+}
