@@ -489,3 +489,33 @@ func TestGNUHoldsLock(t *testing.T) {
 		t.Fatalf("after GNU ci: %v", err)
 	}
 }
+
+// TestSymbolsAndAccess: netkit's symbol and access-list edits give the
+// bytes GNU rcs -n, -N and -a give.
+func TestSymbolsAndAccess(t *testing.T) {
+	g := newGNU(t)
+	raw, _ := os.ReadFile(filepath.Join("..", "testdata", "rcs", "three.txt,v"))
+	os.WriteFile(g.path("f.txt,v"), raw, 0o644)
+	g.must("rcs", "-q", "-nA:1.1", "f.txt")
+	g.must("rcs", "-q", "-nB:1.2", "-nC:1.3", "f.txt")
+	g.must("rcs", "-q", "-NA:1.3", "-aalice,bob", "f.txt")
+	g.must("rcs", "-q", "-acarol", "-nB", "f.txt")
+	want, _ := os.ReadFile(g.path("f.txt,v"))
+	f, err := Parse("f.txt,v", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.SetSymbol("A", "1.1", false)
+	f.SetSymbol("B", "1.2", false)
+	f.SetSymbol("C", "1.3", false)
+	if err := f.SetSymbol("A", "1.3", false); err == nil {
+		t.Error("rebinding A without move")
+	}
+	f.SetSymbol("A", "1.3", true)
+	f.AddAccess("alice", "bob")
+	f.AddAccess("carol", "bob")
+	f.DeleteSymbol("B")
+	if got := f.Bytes(); !bytes.Equal(got, want) {
+		t.Errorf("differs from GNU rcs: %s", firstDiff(string(got), string(want)))
+	}
+}

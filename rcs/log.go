@@ -34,6 +34,38 @@ func (f *File) UnlockRev(rev, user string) (string, error) {
 	return "", fmt.Errorf("%s: no lock set by %s", f.Name, user)
 }
 
+// SetSymbol makes name stand for rev, as rcs -nNAME:REV (move false: an
+// existing name is an error) or rcs -NNAME:REV (move true) do. A new name
+// goes to the front of the list, a moved one keeps its place.
+func (f *File) SetSymbol(name, rev string, move bool) error {
+	for i, s := range f.Symbols {
+		if s.Name == name {
+			if !move && s.Rev != rev {
+				return fmt.Errorf("%s: symbolic name %s already bound to %s", f.Name, name, s.Rev)
+			}
+			f.Symbols[i].Rev = rev
+			return nil
+		}
+	}
+	f.Symbols = append([]Symbol{{name, rev}}, f.Symbols...)
+	return nil
+}
+
+// DeleteSymbol removes a symbolic name (rcs -nNAME).
+func (f *File) DeleteSymbol(name string) {
+	f.Symbols = slices.DeleteFunc(f.Symbols, func(s Symbol) bool { return s.Name == name })
+}
+
+// AddAccess appends users to the access list (rcs -a), skipping those on
+// it already.
+func (f *File) AddAccess(users ...string) {
+	for _, u := range users {
+		if !slices.Contains(f.Access, u) {
+			f.Access = append(f.Access, u)
+		}
+	}
+}
+
 // CheckAccess reports an error if the file has an access list and user is
 // not on it. (GNU RCS also lets the file's owner and the superuser in; the
 // command line does the same.)

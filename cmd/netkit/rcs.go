@@ -34,7 +34,7 @@ The user name for locks is $LOGNAME, then $USER, then the login name.`,
   netkit rcs diff -r1.1 -r1.2 notes.txt`,
 	}
 	cmd.AddCommand(
-		rcsSub("ci", "[-l|-u] [-f] [-q] [-rREV] [-mMSG] [-t-DESC] [-dDATE] [-wAUTHOR] FILE...",
+		rcsSub("ci", "[-l|-u] [-f] [-q] [-rREV] [-mMSG] [-t-DESC] [-dDATE] [-wAUTHOR] [-sSTATE] FILE...",
 			"Check in working files as new revisions (GNU ci)",
 			"  netkit rcs ci -l -m'fix the intro' notes.txt\n  netkit rcs ci -r1.2.1 -m'on a branch' notes.txt", runRCSCheckin),
 		rcsSub("co", "[-l|-u|-p] [-f] [-q] [-rREV] [-kMODE] FILE...",
@@ -100,7 +100,7 @@ func parseRCSArgs(args []string, allowed string) (*rcsOptions, error) {
 type rcsRunner func(c *cobra.Command, o *rcsOptions) error
 
 func rcsSub(name, usage, short, example string, run rcsRunner) *cobra.Command {
-	allowed := map[string]string{"ci": "lufqrmtdw", "co": "lupfqrk", "log": "hLRr", "diff": "r", "lock": "r", "unlock": "r"}[name]
+	allowed := map[string]string{"ci": "lufqrmtdws", "co": "lupfqrk", "log": "hLRr", "diff": "r", "lock": "r", "unlock": "r"}[name]
 	c := &cobra.Command{
 		Use:                name + " " + usage,
 		Short:              short,
@@ -138,6 +138,7 @@ var rcsOptionText = map[byte]string{
 	'd': "-dDATE    date, YYYY/MM/DD hh:mm:ss UTC (-d alone: the file's mtime)",
 	'w': "-wAUTHOR  author of the new revision",
 	'k': "-kMODE    keyword mode: kv, kvl, k, v, o, b",
+	's': "-sSTATE   state of the new revision (default Exp)",
 	'h': "-h        header only",
 	'L': "-L        only files that have locks",
 	'R': "-R        only the ,v file names",
@@ -255,7 +256,7 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 			var err error
 			newRev, err = f.Checkin(content, rcs.CheckinOptions{
 				Rev: rev, Author: author, Locker: locker, Date: d, Log: msg,
-				Desc: strings.TrimPrefix(o.vals['t'], "-"), Lock: o.has('l'), Force: o.has('f'),
+				Desc: strings.TrimPrefix(o.vals['t'], "-"), Lock: o.has('l'), Force: o.has('f'), State: o.vals['s'],
 			})
 			return err
 		})
