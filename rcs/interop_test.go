@@ -324,7 +324,7 @@ func TestRandomHistories(t *testing.T) {
 // the kw.c file of rcs-cvs-observed.md §4, locked and unlocked.
 func TestKeywordModes(t *testing.T) {
 	g := newGNU(t)
-	kw := "/*\n * $Id$\n * $Header$\n * $Revision$\n * $Author$\n * $Date$\n * $Source$\n * $RCSfile$\n * $State$\n * $Locker$\n * $Name$\n * $Log$\n */\nxx-- $Log$\n$Id: stale $ $Revision: 9.9 $ $Nokeyword$ $Id\n"
+	kw := "/*\n * $Id$\n * $Header$\n * $Revision$\n * $Author$\n * $Date$\n * $Source$\n * $RCSfile$\n * $State$\n * $Locker$\n * $Name$\n * $Log$\n */\nxx-- $Log$\n$Id: stale $ $Revision: 9.9 $ $Nokeyword$ $Id\n/* $Log$ */\n\t$Log$\n$Log: old value $ trailing\n  /* $Log$\n$Date:$ $Author: $\nnoend $Log$"
 	os.WriteFile(g.path("kw.c"), []byte(kw), 0o644)
 	g.must("ci", "-q", "-d2026/01/02 03:04:05", "-wtester", "-mfirst log line\n\nthird log line", "-t-kw test", "kw.c")
 	g.must("co", "-q", "-l", "kw.c")

@@ -114,20 +114,18 @@ func (f *File) ExpandKeywords(text []byte, d *Delta, o ExpandOptions) []byte {
 		if kw != "Log" {
 			return out, end
 		}
-		// The rest of the line, then the log entry, each line led by
-		// what came before $Log$ on its line.
-		i := end
-		nl := bytes.IndexByte(text[i:], '\n')
-		if nl < 0 {
-			out = append(out, text[i:]...)
-			out = append(out, '\n')
-			i = len(text)
-		} else {
-			out = append(out, text[i:i+nl+1]...)
-			i += nl + 1
+		// The log entry goes on the lines after the keyword, each led by
+		// what came before $Log$ on its line; what followed the keyword
+		// ends the entry's last line.
+		nl := bytes.IndexByte(text[end:], '\n')
+		rest := text[end:]
+		if nl >= 0 {
+			rest = text[end : end+nl+1]
 		}
 		ls := bytes.LastIndexByte(text[:start], '\n') + 1
-		return appendLog(out, text[ls:start], d), i
+		out = append(out, '\n')
+		out = appendLog(out, text[ls:start], rest, d)
+		return out, end + len(rest)
 	})
 }
 
@@ -153,8 +151,13 @@ func scanKeywords(text []byte, size int, emit func(out []byte, kw string, start,
 	}
 }
 
-// appendLog appends the $Log$ entry of d, each line led by prefix.
-func appendLog(out, prefix []byte, d *Delta) []byte {
+// appendLog appends the $Log$ entry of d, each line led by prefix (with a
+// a "/*" after leading white space shown as " *", as GNU co does), and then rest after the
+// prefix with its trailing white space removed.
+func appendLog(out, prefix, rest []byte, d *Delta) []byte {
+	if ws := len(prefix) - len(bytes.TrimLeft(prefix, " \t")); bytes.HasPrefix(prefix[ws:], []byte("/*")) {
+		prefix = append(append(append([]byte(nil), prefix[:ws]...), " *"...), prefix[ws+2:]...)
+	}
 	trimmed := bytes.TrimRight(prefix, " \t")
 	out = append(out, prefix...)
 	out = fmt.Appendf(out, "Revision %s  %s  %s\n", d.Rev, RCSDate(d.Date), d.Author)
@@ -170,7 +173,7 @@ func appendLog(out, prefix []byte, d *Delta) []byte {
 		out = append(out, '\n')
 	}
 	out = append(out, trimmed...)
-	return append(out, '\n')
+	return append(out, rest...)
 }
 
 // matchKeyword looks for a keyword at text[j] (a '$'). It returns the
