@@ -231,3 +231,27 @@ func TestAccessList(t *testing.T) {
 		t.Error("bob took tester's lock")
 	}
 }
+
+// FuzzExpand: keyword expansion of any text in any mode does not panic,
+// and collapsing the expansion's keywords is idempotent.
+func FuzzExpand(f *testing.F) {
+	f.Add([]byte("/* $Log$ */\n$Id$ $Revision: 1 $ $Log: x $ tail"), uint8(0))
+	f.Add([]byte("  /* $Log$"), uint8(3))
+	f.Add([]byte("$Id"), uint8(1))
+	rf, err := Parse("kw.c,v", readTestdata(f, "three.txt,v"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	modes := []string{ModeKV, ModeKVL, ModeK, ModeV, ModeO, ModeB}
+	f.Fuzz(func(t *testing.T, text []byte, m uint8) {
+		mode := modes[int(m)%len(modes)]
+		out := rf.ExpandKeywords(text, rf.Delta("1.3"), ExpandOptions{Mode: mode, Locker: "me", Name: "N"})
+		if (mode == ModeO || mode == ModeB) && !bytes.Equal(out, text) {
+			t.Fatalf("-k%s changed the text", mode)
+		}
+		c := collapseKeywords(out)
+		if !bytes.Equal(collapseKeywords(c), c) {
+			t.Fatalf("collapse is not idempotent on %q", out)
+		}
+	})
+}
