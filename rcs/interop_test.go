@@ -519,3 +519,40 @@ func TestSymbolsAndAccess(t *testing.T) {
 		t.Errorf("differs from GNU rcs: %s", firstDiff(string(got), string(want)))
 	}
 }
+
+// TestSelectors: revision selectors (numbers, branches, names, magic
+// branch numbers, the default branch) check out what GNU co -p does.
+func TestSelectors(t *testing.T) {
+	g := newGNU(t)
+	for file, sels := range map[string][]string{
+		"branchy.txt,v":   {"", "1.3", "1.2", "1.2.1", "1.2.2", "BRANCH", "REL1", "1.2.1.1", "1"},
+		"cvsimport.txt,v": {"", "1.1", "vendor", "start", "1.1.1"},
+	} {
+		raw, _ := os.ReadFile(filepath.Join("..", "testdata", "rcs", file))
+		os.WriteFile(g.path(file), raw, 0o644)
+		g.must("rcs", "-q", "-nMAGIC:1.2.0.2", file)
+		raw, _ = os.ReadFile(g.path(file))
+		f, err := Parse(file, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(file, "branchy") {
+			// GNU co does not resolve CVS's magic branch numbers
+			// ("revision 1.2.0 absent"); netkit takes them as CVS does.
+			if rev, err := f.Resolve("MAGIC"); err != nil || rev != "1.2.2.1" {
+				t.Errorf("MAGIC (1.2.0.2): %s, %v", rev, err)
+			}
+		}
+		for _, sel := range sels {
+			want := g.must("co", "-q", "-p", "-ko", "-r"+sel, file)
+			rev, err := f.Resolve(sel)
+			if err != nil {
+				t.Errorf("%s -r%s: %v", file, sel, err)
+				continue
+			}
+			if got, _ := f.Checkout(rev); !bytes.Equal(got, want) {
+				t.Errorf("%s -r%s (%s): %q, GNU %q", file, sel, rev, got, want)
+			}
+		}
+	}
+}
