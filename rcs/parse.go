@@ -468,8 +468,9 @@ func (p *parser) delta() (*Delta, error) {
 	if len(p.slab) == cap(p.slab) {
 		p.slab = make([]Delta, 0, 256)
 	}
-	p.slab = append(p.slab, Delta{off: p.pos})
+	p.slab = p.slab[:len(p.slab)+1] // the new slot is already zero
 	d := &p.slab[len(p.slab)-1]
+	d.off = p.pos
 	var err error
 	if p.fastHeader(d) {
 		goto tail
