@@ -236,8 +236,18 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 		if !o.quiet {
 			fmt.Fprintf(stderr, "%s  <--  %s\n", rcsPath, work)
 		}
-		if !haveMsg {
-			msg = readLogMessage(c.InOrStdin(), stderr)
+		_, statErr := os.Stat(rcsPath)
+		isNew := errors.Is(statErr, fs.ErrNotExist)
+		desc := strings.TrimPrefix(o.vals['t'], "-")
+		switch {
+		case isNew && !haveMsg:
+			msg = "Initial revision" // as GNU ci
+		case !haveMsg:
+			msg = readText(c.InOrStdin(), stderr, "enter log message, terminated with single '.' or end of file:\n")
+			haveMsg = true // one message for every file, as GNU ci reuses it
+		}
+		if isNew && !o.has('t') {
+			desc = readText(c.InOrStdin(), stderr, "enter description, terminated with single '.' or end of file:\nNOTE: This is NOT the log message!\n")
 		}
 		var newRev, prev string
 		f, err := rcs.Update(rcsPath, true, func(f *rcs.File) error {
@@ -256,7 +266,7 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 			var err error
 			newRev, err = f.Checkin(content, rcs.CheckinOptions{
 				Rev: rev, Author: author, Locker: locker, Date: d, Log: msg,
-				Desc: strings.TrimPrefix(o.vals['t'], "-"), Lock: o.has('l'), Force: o.has('f'), State: o.vals['s'],
+				Desc: desc, Lock: o.has('l'), Force: o.has('f'), State: o.vals['s'],
 			})
 			return err
 		})
@@ -305,9 +315,18 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 	return nil
 }
 
-// readLogMessage reads a log message as ci does when -m is missing.
-func readLogMessage(in io.Reader, prompt io.Writer) string {
-	fmt.Fprint(prompt, "enter log message, terminated with single '.' or end of file:\n>> ")
+// readText reads a log message or description as ci does: lines up to a
+// single "." or the end of input, with prompts only on a terminal.
+func readText(in io.Reader, stderr io.Writer, prompt string) string {
+	tty := false
+	if f, ok := in.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
+	}
+	if tty {
+		fmt.Fprint(stderr, prompt+">> ")
+	}
 	var b strings.Builder
 	sc := bufio.NewScanner(in)
 	for sc.Scan() {
@@ -315,7 +334,9 @@ func readLogMessage(in io.Reader, prompt io.Writer) string {
 			break
 		}
 		b.WriteString(sc.Text() + "\n")
-		fmt.Fprint(prompt, ">> ")
+		if tty {
+			fmt.Fprint(stderr, ">> ")
+		}
 	}
 	return b.String()
 }
