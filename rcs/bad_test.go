@@ -22,7 +22,7 @@ func readTestdata(t testing.TB, name string) []byte {
 // TestTestdataFiles reads the files GNU RCS and CVS wrote: every revision,
 // rlog output against GNU rlog, and an unchanged rewrite.
 func TestTestdataFiles(t *testing.T) {
-	for _, name := range []string{"three.txt,v", "branchy.txt,v", "cvsimport.txt,v", "nested.txt,v", "nested2.txt,v", "nested3.txt,v"} {
+	for _, name := range []string{"three.txt,v", "branchy.txt,v", "cvsimport.txt,v", "nested.txt,v", "nested2.txt,v", "nested3.txt,v", "empty.txt,v"} {
 		raw := readTestdata(t, name)
 		f, err := Parse(name, raw)
 		if err != nil {
@@ -150,7 +150,7 @@ func TestHugeFile(t *testing.T) {
 // FuzzParse: any input parses or fails cleanly; what parses checks out,
 // logs and rewrites without panicking, and the rewrite parses again.
 func FuzzParse(f *testing.F) {
-	for _, name := range []string{"three.txt,v", "branchy.txt,v", "cvsimport.txt,v", "nested.txt,v", "nested2.txt,v", "nested3.txt,v"} {
+	for _, name := range []string{"three.txt,v", "branchy.txt,v", "cvsimport.txt,v", "nested.txt,v", "nested2.txt,v", "nested3.txt,v", "empty.txt,v"} {
 		f.Add(readTestdata(f, name))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {

@@ -174,7 +174,10 @@ func (f *File) Log(o LogOptions) string {
 			sel = append(sel, d)
 		}
 	})
-	fmt.Fprintf(&b, ";\tselected revisions: %d\ndescription:\n%s", nsel, f.Desc)
+	if len(f.nodes) > 0 {
+		fmt.Fprintf(&b, ";\tselected revisions: %d", nsel)
+	}
+	fmt.Fprintf(&b, "\ndescription:\n%s", f.Desc)
 	sep := strings.Repeat("-", 28) + "\n"
 	for _, d := range sel {
 		b.WriteString(sep + "revision " + d.Rev)
