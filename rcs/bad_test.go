@@ -3,6 +3,7 @@ package rcs
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -175,6 +176,8 @@ func FuzzApply(f *testing.F) {
 	f.Add([]byte("a2 1\ncharlie\n"))
 	f.Add([]byte("d1 1\na1 1\nx"))
 	f.Add([]byte("a0 2\n@@\n"))
+	f.Add([]byte("d1 1\na1 2\nx\ny\nd4 2\na6 1\nz\n"))
+	f.Add([]byte("a1 1\nx\nd2 1\n"))
 	good := readTestdata(f, "three.txt,v")
 	f.Fuzz(func(t *testing.T, script []byte) {
 		raw := bytes.Replace(good, []byte("d3 1\nd5 2\nd8 1\n"), quote(nil, script), 1)
@@ -183,6 +186,17 @@ func FuzzApply(f *testing.F) {
 			t.Fatalf("quoted script does not parse: %v", err)
 		}
 		rf.Checkout("1.1")
+		// Both ways of applying agree.
+		head := rf.Delta("1.3")
+		lines := splitSpans(nil, head.text.raw, uint32(head.text.off))
+		edits, adds, err := rf.parseScript(nil, nil, rf.Delta("1.2"), len(lines))
+		if err != nil {
+			return
+		}
+		want := applyCopy(nil, lines, edits, adds)
+		if applyInPlace(&lines, edits, adds) && !slices.Equal(lines, want) {
+			t.Fatalf("in place %v, copying %v", lines, want)
+		}
 	})
 }
 

@@ -343,13 +343,17 @@ func (f *File) Checkout(rev string) ([]byte, error) {
 		return bytes.Clone(head.text.raw), nil
 	}
 	lines := splitSpans(nil, head.text.raw, uint32(head.text.off))
-	var tmp []span
+	var tmp, adds []span
+	var edits []edit
 	for _, d := range path[1:] {
-		tmp, err = f.apply(tmp[:0], lines, d)
+		edits, adds, err = f.parseScript(edits[:0], adds[:0], d, len(lines))
 		if err != nil {
 			return nil, err
 		}
-		lines, tmp = tmp, lines
+		if !applyInPlace(&lines, edits, adds) {
+			tmp = applyCopy(tmp[:0], lines, edits, adds)
+			lines, tmp = tmp, lines
+		}
 	}
 	return f.render(lines), nil
 }
@@ -381,61 +385,125 @@ func (e *DeltaError) Error() string {
 	return fmt.Sprintf("%s: offset %d: delta text of %s: %s", e.File, e.Offset, e.Rev, e.Msg)
 }
 
-// apply runs d's edit script on src, appending the result to dst.
-func (f *File) apply(dst, src []span, d *Delta) ([]span, error) {
+// edit is one command of a delta script: delete n lines from line l, or
+// add the n lines adds[ai:ai+n] after line l.
+type edit struct {
+	add  bool
+	l, n int
+	ai   int
+}
+
+// parseScript parses and checks d's edit script against a text of nlines
+// lines, appending the commands to edits and the added lines to adds.
+func (f *File) parseScript(edits []edit, adds []span, d *Delta, nlines int) ([]edit, []span, error) {
 	script := d.text.raw
 	base := uint32(d.text.off)
 	bad := func(at int, format string, args ...any) error {
 		return &DeltaError{f.Name, d.Rev, d.text.off + at, fmt.Sprintf(format, args...)}
 	}
-	pos := 0 // lines of src consumed
+	pos := 0 // lines of the old text consumed
 	i := 0
 	for i < len(script) {
 		cmdAt := i
 		op := script[i]
 		if op != 'a' && op != 'd' {
-			return nil, bad(cmdAt, "bad edit command %q", op)
+			return nil, nil, bad(cmdAt, "bad edit command %q", op)
 		}
-		i++
-		l, n, next, ok := parseCmd(script, i)
+		l, n, next, ok := parseCmd(script, i+1)
 		if !ok {
-			return nil, bad(cmdAt, "malformed edit command")
+			return nil, nil, bad(cmdAt, "malformed edit command")
 		}
 		i = next
-		switch op {
-		case 'd':
+		if op == 'd' {
 			if l < 1 || l-1 < pos {
-				return nil, bad(cmdAt, "d%d %d is out of order", l, n)
+				return nil, nil, bad(cmdAt, "d%d %d is out of order", l, n)
 			}
-			if l-1+n > len(src) || n < 1 {
-				return nil, bad(cmdAt, "d%d %d is past the end of the text (%d lines)", l, n, len(src))
+			if l-1+n > nlines || n < 1 {
+				return nil, nil, bad(cmdAt, "d%d %d is past the end of the text (%d lines)", l, n, nlines)
 			}
-			dst = append(dst, src[pos:l-1]...)
+			edits = append(edits, edit{l: l, n: n})
 			pos = l - 1 + n
-		case 'a':
-			if l < pos {
-				return nil, bad(cmdAt, "a%d %d is out of order", l, n)
+			continue
+		}
+		if l < pos {
+			return nil, nil, bad(cmdAt, "a%d %d is out of order", l, n)
+		}
+		if l > nlines {
+			return nil, nil, bad(cmdAt, "a%d %d is past the end of the text (%d lines)", l, n, nlines)
+		}
+		edits = append(edits, edit{add: true, l: l, n: n, ai: len(adds)})
+		pos = l
+		for k := 0; k < n; k++ {
+			if i >= len(script) {
+				return nil, nil, bad(cmdAt, "a%d %d: only %d lines follow", l, n, k)
 			}
-			if l > len(src) {
-				return nil, bad(cmdAt, "a%d %d is past the end of the text (%d lines)", l, n, len(src))
+			end := len(script)
+			if j := bytes.IndexByte(script[i:], '\n'); j >= 0 {
+				end = i + j + 1
 			}
-			dst = append(dst, src[pos:l]...)
-			pos = l
-			for k := 0; k < n; k++ {
-				if i >= len(script) {
-					return nil, bad(cmdAt, "a%d %d: only %d lines follow", l, n, k)
-				}
-				j := bytes.IndexByte(script[i:], '\n')
-				end := len(script)
-				if j >= 0 {
-					end = i + j + 1
-				}
-				dst = append(dst, span{base + uint32(i), base + uint32(end)})
-				i = end
-			}
+			adds = append(adds, span{base + uint32(i), base + uint32(end)})
+			i = end
 		}
 	}
-	return append(dst, src[pos:]...), nil
+	return edits, adds, nil
+}
+
+// applyInPlace applies edits to *lines without a second buffer when it
+// can: whenever no added line would overwrite a line not yet read (a
+// changed line is deleted before its replacement is added, so the usual
+// delta moves nothing but the lines after a size change). It reports
+// false, changing nothing, when it cannot.
+func applyInPlace(lines *[]span, edits []edit, adds []span) bool {
+	w, r := 0, 0 // next line written, next line read
+	for _, e := range edits {
+		if !e.add {
+			w += e.l - 1 - r
+			r = e.l - 1 + e.n
+			continue
+		}
+		w += e.l - r + e.n
+		r = e.l
+		if w > r {
+			return false
+		}
+	}
+	ls := *lines
+	move := func(k int) {
+		if w != r {
+			copy(ls[w:w+k], ls[r:r+k])
+		}
+		w += k
+	}
+	w, r = 0, 0
+	for _, e := range edits {
+		if !e.add {
+			move(e.l - 1 - r)
+			r = e.l - 1 + e.n
+			continue
+		}
+		move(e.l - r)
+		r = e.l
+		w += copy(ls[w:w+e.n], adds[e.ai:e.ai+e.n])
+	}
+	move(len(ls) - r)
+	*lines = ls[:w]
+	return true
+}
+
+// applyCopy applies edits to src, appending the result to dst.
+func applyCopy(dst, src []span, edits []edit, adds []span) []span {
+	pos := 0
+	for _, e := range edits {
+		if !e.add {
+			dst = append(dst, src[pos:e.l-1]...)
+			pos = e.l - 1 + e.n
+			continue
+		}
+		dst = append(dst, src[pos:e.l]...)
+		pos = e.l
+		dst = append(dst, adds[e.ai:e.ai+e.n]...)
+	}
+	return append(dst, src[pos:]...)
 }
 
 // parseCmd reads "L N\n" at script[i:].
