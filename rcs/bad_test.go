@@ -3,10 +3,10 @@ package rcs
 import (
 	"bytes"
 	"errors"
-	"slices"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
