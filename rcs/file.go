@@ -508,32 +508,26 @@ func applyCopy(dst, src []span, edits []edit, adds []span) []span {
 
 // parseCmd reads "L N\n" at script[i:].
 func parseCmd(script []byte, i int) (l, n, next int, ok bool) {
-	num := func() (int, bool) {
-		start := i
-		v := 0
-		for i < len(script) && script[i] >= '0' && script[i] <= '9' {
-			v = v*10 + int(script[i]-'0')
-			if v > 1<<31 {
-				return 0, false
-			}
-			i++
-		}
-		return v, i > start
-	}
-	if l, ok = num(); !ok {
-		return
-	}
-	if i >= len(script) || script[i] != ' ' {
+	if l, i, ok = parseNum(script, i); !ok || i >= len(script) || script[i] != ' ' {
 		return 0, 0, 0, false
 	}
-	i++
-	if n, ok = num(); !ok {
-		return
-	}
-	if i >= len(script) || script[i] != '\n' {
+	if n, i, ok = parseNum(script, i+1); !ok || i >= len(script) || script[i] != '\n' {
 		return 0, 0, 0, false
 	}
 	return l, n, i + 1, true
+}
+
+// parseNum reads a decimal number of at most 2^31 at script[i:].
+func parseNum(script []byte, i int) (v, next int, ok bool) {
+	start := i
+	for i < len(script) && script[i] >= '0' && script[i] <= '9' {
+		v = v*10 + int(script[i]-'0')
+		if v > 1<<31 {
+			return 0, i, false
+		}
+		i++
+	}
+	return v, i, i > start
 }
 
 // render concatenates lines, undoing the @ quoting.
