@@ -14,7 +14,9 @@
 //	path := head, trunk revisions down to R's branch point, then R's branch
 //	lines := head text cut into lines (offsets into the file buffer)
 //	for each delta d on path after the head:
-//	    lines = apply(d.script, lines)   // one pass, copying 8-byte line refs
+//	    lines = apply(d.script, lines)   // in place when no added line would
+//	                                     // overwrite an unread one, else one
+//	                                     // copying pass over 8-byte line refs
 //	return lines joined, with @@ turned back into @
 //
 // Check-in of a new trunk head N over the old head H:
