@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,9 +28,20 @@ type CheckinOptions struct {
 	Force  bool      // check in even if unchanged (ci -f)
 }
 
-// ErrUnchanged is returned by Checkin when the content equals the revision
-// it would follow and Force is not set.
+// ErrUnchanged is returned (as an *UnchangedError) by Checkin when the
+// content equals the revision it would follow and Force is not set.
 var ErrUnchanged = errors.New("file is unchanged")
+
+// UnchangedError names the revision an unchanged check-in reverts to.
+type UnchangedError struct{ File, Rev string }
+
+// Error is GNU ci's message.
+func (e *UnchangedError) Error() string {
+	return e.File + ": file is unchanged; reverting to previous revision " + e.Rev
+}
+
+// Unwrap makes errors.Is(err, ErrUnchanged) true.
+func (e *UnchangedError) Unwrap() error { return ErrUnchanged }
 
 // TrimLog applies RCS's rules to a log message or description: white space
 // is removed at both ends and exactly one newline added; an empty log
@@ -153,7 +165,7 @@ func (f *File) Checkin(content []byte, o CheckinOptions) (string, error) {
 		return "", err
 	}
 	if !o.Force && f.sameText(old, content) {
-		return "", fmt.Errorf("%s: %w; reverting to previous revision %s", f.Name, ErrUnchanged, base.Rev)
+		return "", &UnchangedError{f.Name, base.Rev}
 	}
 	oldLines, newLines := diff.SplitLines(old), diff.SplitLines(content)
 	if len(fields(rev)) == 2 {
@@ -182,6 +194,25 @@ func (f *File) Checkin(content []byte, o CheckinOptions) (string, error) {
 	}
 	f.stale = true
 	return rev, nil
+}
+
+// Predecessor returns the revision rev was checked in after: for a trunk
+// revision the next older one, for a branch revision the one before it on
+// its branch or its branch point; "" for the first revision.
+func (f *File) Predecessor(rev string) string {
+	d := f.deltas[rev]
+	if d == nil {
+		return ""
+	}
+	if len(fields(rev)) == 2 {
+		return d.Next
+	}
+	for _, p := range f.deltas {
+		if p.Next == rev && len(fields(p.Rev)) > 2 || slices.Contains(p.Branches, rev) {
+			return p.Rev
+		}
+	}
+	return ""
 }
 
 // placeNew finds the predecessor of a new revision and its number.

@@ -254,32 +254,25 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 			if err := checkAccess(f, rcsPath, locker); err != nil {
 				return err
 			}
-			prev = f.Head
-			if f.Head != "" {
-				// The predecessor: the caller's lock, as ci finds it.
-				for _, l := range f.Locks {
-					if l.Locker == locker {
-						prev = l.Rev
-					}
-				}
-			}
 			var err error
 			newRev, err = f.Checkin(content, rcs.CheckinOptions{
 				Rev: rev, Author: author, Locker: locker, Date: d, Log: msg,
 				Desc: desc, Lock: o.has('l'), Force: o.has('f'), State: o.vals['s'],
 			})
+			prev = f.Predecessor(newRev)
 			return err
 		})
-		unchanged := errors.Is(err, rcs.ErrUnchanged)
+		var ue *rcs.UnchangedError
+		unchanged := errors.As(err, &ue)
 		if unchanged {
 			// As GNU ci: say so, release the lock (unless -l), and
 			// treat the working file as after a check-in.
 			fmt.Fprintf(stderr, "%v\n", err)
+			newRev = ue.Rev
 			f, err = rcs.Update(rcsPath, false, func(f *rcs.File) error {
-				if !o.has('l') {
-					f.UnlockRev("", locker)
+				if !o.has('l') && f.LockedBy(newRev) == locker {
+					f.UnlockRev(newRev, locker)
 				}
-				newRev = prev
 				return nil
 			})
 		}
