@@ -100,6 +100,7 @@ architecture, XML-RPC, and a native RCS library.`,
 		newZenCommand(),
 		newUpperCommand(), newNamesCommand(), newWireCommand(),
 		newXMLRPCCommand(),
+		newRCSCommand(),
 	)
 	addExitHelp(root)
 	return root

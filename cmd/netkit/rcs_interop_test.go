@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/netkit-go/netkit/internal/testpeer"
+)
+
+// TestRCSCommandsWithGNU alternates `netkit rcs` and GNU RCS commands on
+// the same files: each tool checks in after the other's lock, and the
+// outputs of log/rlog, diff/rcsdiff and co -p agree.
+func TestRCSCommandsWithGNU(t *testing.T) {
+	testpeer.Require(t, "ci", "apt-get install rcs")
+	t.Chdir(t.TempDir())
+	t.Setenv("LOGNAME", "tester")
+	t.Setenv("TZ", "UTC")
+	os.Mkdir("RCS", 0o755)
+	netkit := func(args ...string) (string, string, int) {
+		var out, errb bytes.Buffer
+		code := run(append([]string{"rcs"}, args...), &out, &errb)
+		return out.String(), errb.String(), code
+	}
+	mustNetkit := func(args ...string) string {
+		t.Helper()
+		out, errs, code := netkit(args...)
+		if code != 0 {
+			t.Fatalf("netkit rcs %v: exit %d: %s", args, code, errs)
+		}
+		return out
+	}
+	gnu := func(args ...string) (string, string, error) {
+		var out, errb bytes.Buffer
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		return out.String(), errb.String(), err
+	}
+	mustGNU := func(args ...string) string {
+		t.Helper()
+		out, errs, err := gnu(args...)
+		if err != nil {
+			t.Fatalf("%v: %v: %s", args, err, errs)
+		}
+		return out
+	}
+	write := func(text string) {
+		os.Remove("f.txt")
+		if err := os.WriteFile("f.txt", []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	versions := []string{"one\ntwo\nthree\n", "one\n2\nthree\nfour\n", "zero\none\n2\nthree\nfour", "one\n2\n@three@\n"}
+	write(versions[0])
+	mustNetkit("ci", "-q", "-d2026/01/02 03:04:05", "-wtester", "-mfirst", "-t-shared file", "f.txt")
+	mustGNU("co", "-q", "-l", "f.txt")
+	write(versions[1])
+	mustGNU("ci", "-q", "-d2026/01/02 03:04:06", "-wtester", "-msecond by GNU", "f.txt")
+	mustNetkit("co", "-q", "-l", "f.txt")
+	write(versions[2])
+	mustNetkit("ci", "-q", "-d2026/01/02 03:04:07", "-wtester", "-mthird by netkit", "f.txt")
+	mustGNU("co", "-q", "-l1.2", "f.txt")
+	write(versions[3])
+	mustGNU("ci", "-q", "-d2026/01/02 03:04:08", "-wtester", "-mbranch by GNU", "f.txt")
+
+	for rev, want := range map[string]string{"1.1": versions[0], "1.2": versions[1], "1.3": versions[2], "1.2.1.1": versions[3]} {
+		if got := mustGNU("co", "-q", "-p", "-r"+rev, "f.txt"); got != want {
+			t.Errorf("GNU co -r%s: %q, want %q", rev, got, want)
+		}
+		if got := mustNetkit("co", "-q", "-p", "-r"+rev, "f.txt"); got != want {
+			t.Errorf("netkit co -r%s: %q, want %q", rev, got, want)
+		}
+	}
+	for _, args := range [][]string{{"f.txt"}, {"-h", "f.txt"}, {"-r1.2", "RCS/f.txt,v"}, {"-r1.2.1", "f.txt"}, {"-L", "-R", "f.txt"}} {
+		want := mustGNU(append([]string{"rlog"}, args...)...)
+		if got := mustNetkit(append([]string{"log"}, args...)...); got != want {
+			t.Errorf("log %v:\n got %q\nwant %q", args, got, want)
+		}
+	}
+	// diff: exit 1 and the same output when the revisions differ.
+	want, wantErr, _ := gnu("rcsdiff", "-r1.1", "-r1.3", "f.txt")
+	got, gotErr, code := netkit("diff", "-r1.1", "-r1.3", "f.txt")
+	if code != 1 || got != want || !bytes.HasPrefix([]byte(gotErr), []byte(wantErr)) {
+		t.Errorf("diff: exit %d\n got %q %q\nwant %q %q", code, got, gotErr, want, wantErr)
+	}
+	// An unchanged check-in creates no revision.
+	mustNetkit("co", "-q", "-l", "f.txt")
+	if _, errs, code := netkit("ci", "-q", "-mnothing", "f.txt"); code != 0 || !bytes.Contains([]byte(errs), []byte("unchanged")) {
+		t.Errorf("unchanged ci: exit %d: %s", code, errs)
+	}
+	if out := mustGNU("rlog", "-h", "f.txt"); !bytes.Contains([]byte(out), []byte("head: 1.3\n")) || !bytes.Contains([]byte(out), []byte("locks: strict\naccess")) {
+		t.Errorf("after an unchanged ci:\n%s", out)
+	}
+}

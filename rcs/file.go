@@ -1,0 +1,549 @@
+package rcs
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// File is a parsed RCS ,v file. Delta texts are kept @-quoted inside the
+// file buffer and decoded only when a checkout needs them.
+type File struct {
+	Name    string   // the ,v path, used in errors and rlog output
+	Head    string   // head revision, "" for a file without revisions
+	Branch  string   // default branch, usually ""
+	Access  []string // access list, in file order
+	Symbols []Symbol // symbolic names, in file order (new ones go first)
+	// Locks in GNU RCS's own list order, which is the reverse of the
+	// order in the file (RCS reverses the list each time it rewrites it).
+	Locks   []Lock
+	Strict  bool   // strict locking
+	Comment string // comment leader
+	Expand  string // default keyword mode without the -k ("" means kv)
+	Desc    string // description
+
+	hasComment   bool
+	adminExtra   [][]byte // unknown admin phrases, raw
+	buf          []byte
+	deltas       map[string]*Delta
+	nodes        []*Delta // delta nodes in file order
+	texts        []*Delta // delta texts in file order
+	descEnd      int      // offset just after the desc string
+	stale        bool     // a check-in happened; refresh before reading texts
+	textsChanged bool     // a delta text was added or changed since parsing
+}
+
+// Symbol is a symbolic revision name.
+type Symbol struct{ Name, Rev string }
+
+// Lock is an RCS lock: Locker holds Rev.
+type Lock struct{ Locker, Rev string }
+
+// Delta is one revision.
+type Delta struct {
+	Rev      string
+	Date     string // as stored: YY.MM.DD.hh.mm.ss or YYYY.MM.DD.hh.mm.ss, UTC
+	Author   string
+	State    string
+	Branches []string // first revisions of the branches that start here
+	Next     string   // trunk: the older revision; branch: the newer one
+	CommitID string   // CVS commit id, "" if none
+
+	extra     [][]byte // unknown phrases, raw
+	textExtra [][]byte
+	log, text atString
+	hasText   bool
+	off       int // offset of the node in the file
+	seen      bool
+	textOff   int // offset of the text string
+}
+
+// atString is the raw content of an @-quoted string, still quoted.
+type atString struct {
+	raw []byte
+	off int  // offset of raw in the file buffer
+	at  bool // raw contains "@@"
+}
+
+func (s atString) text() []byte {
+	if !s.at {
+		return s.raw
+	}
+	return unquote(nil, s.raw)
+}
+
+func unquote(dst, raw []byte) []byte {
+	for {
+		i := bytes.Index(raw, []byte("@@"))
+		if i < 0 {
+			return append(dst, raw...)
+		}
+		dst = append(dst, raw[:i+1]...)
+		raw = raw[i+2:]
+	}
+}
+
+func quote(dst, s []byte) []byte {
+	for {
+		i := bytes.IndexByte(s, '@')
+		if i < 0 {
+			return append(dst, s...)
+		}
+		dst = append(dst, s[:i+1]...)
+		dst = append(dst, '@')
+		s = s[i+1:]
+	}
+}
+
+// Log returns the revision's log message.
+func (d *Delta) Log() string { return string(d.log.text()) }
+
+// Delta returns the delta of revision rev, or nil.
+func (f *File) Delta(rev string) *Delta { return f.deltas[rev] }
+
+// Deltas returns every delta in the file's (canonical) order.
+func (f *File) Deltas() []*Delta {
+	f.refresh()
+	return f.nodes
+}
+
+// Keyword returns the file's default keyword mode ("kv" if none is set).
+func (f *File) Keyword() string {
+	if f.Expand == "" {
+		return "kv"
+	}
+	return f.Expand
+}
+
+// fields splits a revision number.
+func fields(rev string) []int {
+	parts := strings.Split(rev, ".")
+	out := make([]int, len(parts))
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return nil
+		}
+		out[i] = n
+	}
+	return out
+}
+
+// branchOf returns the branch number of a revision (1.2.1.3 -> 1.2.1).
+func branchOf(rev string) string {
+	if i := strings.LastIndexByte(rev, '.'); i >= 0 {
+		return rev[:i]
+	}
+	return rev
+}
+
+// Resolve turns a revision selector into a revision number: "" (the
+// default branch's tip or the head), a revision, a branch number (its
+// tip), a symbolic name, or a symbolic name of a branch ("1.2.0.2" magic
+// numbers included).
+func (f *File) Resolve(sel string) (string, error) {
+	if sel == "" {
+		if f.Branch != "" {
+			return f.Resolve(f.Branch)
+		}
+		if f.Head == "" {
+			return "", fmt.Errorf("%s: no revisions", f.Name)
+		}
+		return f.Head, nil
+	}
+	rev := sel
+	if !isNum(sel) {
+		found := false
+		for _, s := range f.Symbols {
+			if s.Name == sel {
+				rev, found = s.Rev, true
+				break
+			}
+		}
+		if !found {
+			return "", fmt.Errorf("%s: symbolic name %s is undefined", f.Name, sel)
+		}
+	}
+	fs := fields(rev)
+	if fs == nil {
+		return "", fmt.Errorf("%s: bad revision number %s", f.Name, rev)
+	}
+	// Magic branch number a.b.0.c means branch a.b.c.
+	if len(fs) >= 4 && len(fs)%2 == 0 && fs[len(fs)-2] == 0 {
+		fs = append(fs[:len(fs)-2], fs[len(fs)-1])
+		parts := make([]string, len(fs))
+		for i, n := range fs {
+			parts[i] = strconv.Itoa(n)
+		}
+		rev = strings.Join(parts, ".")
+	}
+	if len(fs)%2 == 0 {
+		if f.deltas[rev] == nil {
+			return "", fmt.Errorf("%s: revision %s absent", f.Name, rev)
+		}
+		return rev, nil
+	}
+	// A branch: 1 field means the trunk's highest revision with that
+	// major number; otherwise the tip of the branch.
+	if len(fs) == 1 {
+		best := ""
+		for d := f.deltas[f.Head]; d != nil; d = f.deltas[d.Next] {
+			if fields(d.Rev)[0] == fs[0] {
+				best = d.Rev
+				break
+			}
+		}
+		if best == "" {
+			return "", fmt.Errorf("%s: branch %s absent", f.Name, rev)
+		}
+		return best, nil
+	}
+	base := f.deltas[branchOf(rev)]
+	if base == nil {
+		return "", fmt.Errorf("%s: revision %s absent", f.Name, branchOf(rev))
+	}
+	if tip := f.branchTip(base, rev); tip != nil {
+		return tip.Rev, nil
+	}
+	// A branch with no revisions yet checks out as its base.
+	return base.Rev, nil
+}
+
+// Select returns the revisions rlog -rSEL means: every revision of a
+// branch (1.2.1, or a name for one), else the one revision SEL names.
+func (f *File) Select(sel string) ([]string, error) {
+	rev := sel
+	for _, s := range f.Symbols {
+		if s.Name == sel {
+			rev = s.Rev
+		}
+	}
+	fs := fields(rev)
+	if fs == nil {
+		return nil, fmt.Errorf("%s: bad revision number %s", f.Name, rev)
+	}
+	if len(fs) >= 4 && len(fs)%2 == 0 && fs[len(fs)-2] == 0 {
+		// A magic branch number a.b.0.c names branch a.b.c.
+		rev = branchOf(branchOf(rev)) + "." + strconv.Itoa(fs[len(fs)-1])
+		fs = fields(rev)
+	}
+	if len(fs) < 3 || len(fs)%2 == 0 {
+		r, err := f.Resolve(sel)
+		if err != nil {
+			return nil, err
+		}
+		return []string{r}, nil
+	}
+	base := f.deltas[branchOf(rev)]
+	if base == nil {
+		return nil, fmt.Errorf("%s: revision %s absent", f.Name, branchOf(rev))
+	}
+	var out []string
+	for _, b := range base.Branches {
+		if branchOf(b) == rev {
+			for d := f.deltas[b]; d != nil; d = f.deltas[d.Next] {
+				out = append(out, d.Rev)
+				if d.Next == "" {
+					break
+				}
+			}
+		}
+	}
+	if out == nil {
+		return nil, fmt.Errorf("%s: branch %s absent", f.Name, rev)
+	}
+	return out, nil
+}
+
+// branchTip returns the newest revision of branch br (like 1.2.1) that
+// starts at base, or nil if there is none.
+func (f *File) branchTip(base *Delta, br string) *Delta {
+	for _, b := range base.Branches {
+		if branchOf(b) == br {
+			d := f.deltas[b]
+			for d.Next != "" {
+				d = f.deltas[d.Next]
+			}
+			return d
+		}
+	}
+	return nil
+}
+
+// path returns the deltas to apply to reach rev, starting with the head.
+func (f *File) path(rev string) ([]*Delta, error) {
+	target := f.deltas[rev]
+	if target == nil {
+		return nil, fmt.Errorf("%s: revision %s absent", f.Name, rev)
+	}
+	fs := fields(rev)
+	var out []*Delta
+	// Trunk down to the branch point (or the revision itself).
+	trunkStop := rev
+	if len(fs) > 2 {
+		trunkStop = strings.Join(strings.Split(rev, ".")[:2], ".")
+	}
+	d := f.deltas[f.Head]
+	for {
+		if d == nil {
+			return nil, fmt.Errorf("%s: revision %s is not on the trunk", f.Name, trunkStop)
+		}
+		out = append(out, d)
+		if d.Rev == trunkStop {
+			break
+		}
+		d = f.deltas[d.Next]
+	}
+	// Then each branch level.
+	parts := strings.Split(rev, ".")
+	for lvl := 4; lvl <= len(parts); lvl += 2 {
+		br := strings.Join(parts[:lvl-1], ".")
+		stop := strings.Join(parts[:lvl], ".")
+		var first *Delta
+		for _, b := range d.Branches {
+			if branchOf(b) == br {
+				first = f.deltas[b]
+			}
+		}
+		if first == nil {
+			return nil, fmt.Errorf("%s: branch %s absent", f.Name, br)
+		}
+		for d = first; ; d = f.deltas[d.Next] {
+			if d == nil {
+				return nil, fmt.Errorf("%s: revision %s absent", f.Name, stop)
+			}
+			out = append(out, d)
+			if d.Rev == stop {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// span is a line of the file buffer (or of a new text), still @-quoted.
+type span struct{ off, end uint32 }
+
+// Checkout returns the stored content of revision rev (a number; see
+// Resolve for names), without keyword expansion.
+func (f *File) Checkout(rev string) ([]byte, error) {
+	if err := f.refresh(); err != nil {
+		return nil, err
+	}
+	path, err := f.path(rev)
+	if err != nil {
+		return nil, err
+	}
+	head := path[0]
+	if len(path) == 1 {
+		if head.text.at {
+			return head.text.text(), nil
+		}
+		return bytes.Clone(head.text.raw), nil
+	}
+	lines := splitSpans(nil, head.text.raw, uint32(head.text.off))
+	var tmp, adds []span
+	var edits []edit
+	for _, d := range path[1:] {
+		edits, adds, err = f.parseScript(edits[:0], adds[:0], d, len(lines))
+		if err != nil {
+			return nil, err
+		}
+		if !applyInPlace(&lines, edits, adds) {
+			tmp = applyCopy(tmp[:0], lines, edits, adds)
+			lines, tmp = tmp, lines
+		}
+	}
+	return f.render(lines), nil
+}
+
+func splitSpans(dst []span, text []byte, base uint32) []span {
+	off := 0
+	for off < len(text) {
+		i := bytes.IndexByte(text[off:], '\n')
+		if i < 0 {
+			dst = append(dst, span{base + uint32(off), base + uint32(len(text))})
+			break
+		}
+		dst = append(dst, span{base + uint32(off), base + uint32(off+i+1)})
+		off += i + 1
+	}
+	return dst
+}
+
+// DeltaError says a delta's edit script cannot be applied.
+type DeltaError struct {
+	File   string
+	Rev    string
+	Offset int
+	Msg    string
+}
+
+// Error gives the file, the offset, the revision and the problem.
+func (e *DeltaError) Error() string {
+	return fmt.Sprintf("%s: offset %d: delta text of %s: %s", e.File, e.Offset, e.Rev, e.Msg)
+}
+
+// edit is one command of a delta script: delete n lines from line l, or
+// add the n lines adds[ai:ai+n] after line l.
+type edit struct {
+	add  bool
+	l, n int
+	ai   int
+}
+
+// parseScript parses and checks d's edit script against a text of nlines
+// lines, appending the commands to edits and the added lines to adds.
+func (f *File) parseScript(edits []edit, adds []span, d *Delta, nlines int) ([]edit, []span, error) {
+	script := d.text.raw
+	base := uint32(d.text.off)
+	bad := func(at int, format string, args ...any) error {
+		return &DeltaError{f.Name, d.Rev, d.text.off + at, fmt.Sprintf(format, args...)}
+	}
+	pos := 0 // lines of the old text consumed
+	i := 0
+	for i < len(script) {
+		cmdAt := i
+		op := script[i]
+		if op != 'a' && op != 'd' {
+			return nil, nil, bad(cmdAt, "bad edit command %q", op)
+		}
+		l, n, next, ok := parseCmd(script, i+1)
+		if !ok {
+			return nil, nil, bad(cmdAt, "malformed edit command")
+		}
+		i = next
+		if op == 'd' {
+			if l < 1 || l-1 < pos {
+				return nil, nil, bad(cmdAt, "d%d %d is out of order", l, n)
+			}
+			if l-1+n > nlines || n < 1 {
+				return nil, nil, bad(cmdAt, "d%d %d is past the end of the text (%d lines)", l, n, nlines)
+			}
+			edits = append(edits, edit{l: l, n: n})
+			pos = l - 1 + n
+			continue
+		}
+		if l < pos {
+			return nil, nil, bad(cmdAt, "a%d %d is out of order", l, n)
+		}
+		if l > nlines {
+			return nil, nil, bad(cmdAt, "a%d %d is past the end of the text (%d lines)", l, n, nlines)
+		}
+		edits = append(edits, edit{add: true, l: l, n: n, ai: len(adds)})
+		pos = l
+		for k := 0; k < n; k++ {
+			if i >= len(script) {
+				return nil, nil, bad(cmdAt, "a%d %d: only %d lines follow", l, n, k)
+			}
+			end := len(script)
+			if j := bytes.IndexByte(script[i:], '\n'); j >= 0 {
+				end = i + j + 1
+			}
+			adds = append(adds, span{base + uint32(i), base + uint32(end)})
+			i = end
+		}
+	}
+	return edits, adds, nil
+}
+
+// applyInPlace applies edits to *lines without a second buffer when it
+// can: whenever no added line would overwrite a line not yet read (a
+// changed line is deleted before its replacement is added, so the usual
+// delta moves nothing but the lines after a size change). It reports
+// false, changing nothing, when it cannot.
+func applyInPlace(lines *[]span, edits []edit, adds []span) bool {
+	w, r := 0, 0 // next line written, next line read
+	for _, e := range edits {
+		if !e.add {
+			w += e.l - 1 - r
+			r = e.l - 1 + e.n
+			continue
+		}
+		w += e.l - r + e.n
+		r = e.l
+		if w > r {
+			return false
+		}
+	}
+	ls := *lines
+	move := func(k int) {
+		if w != r {
+			copy(ls[w:w+k], ls[r:r+k])
+		}
+		w += k
+	}
+	w, r = 0, 0
+	for _, e := range edits {
+		if !e.add {
+			move(e.l - 1 - r)
+			r = e.l - 1 + e.n
+			continue
+		}
+		move(e.l - r)
+		r = e.l
+		w += copy(ls[w:w+e.n], adds[e.ai:e.ai+e.n])
+	}
+	move(len(ls) - r)
+	*lines = ls[:w]
+	return true
+}
+
+// applyCopy applies edits to src, appending the result to dst.
+func applyCopy(dst, src []span, edits []edit, adds []span) []span {
+	pos := 0
+	for _, e := range edits {
+		if !e.add {
+			dst = append(dst, src[pos:e.l-1]...)
+			pos = e.l - 1 + e.n
+			continue
+		}
+		dst = append(dst, src[pos:e.l]...)
+		pos = e.l
+		dst = append(dst, adds[e.ai:e.ai+e.n]...)
+	}
+	return append(dst, src[pos:]...)
+}
+
+// parseCmd reads "L N\n" at script[i:].
+func parseCmd(script []byte, i int) (l, n, next int, ok bool) {
+	if l, i, ok = parseNum(script, i); !ok || i >= len(script) || script[i] != ' ' {
+		return 0, 0, 0, false
+	}
+	if n, i, ok = parseNum(script, i+1); !ok || i >= len(script) || script[i] != '\n' {
+		return 0, 0, 0, false
+	}
+	return l, n, i + 1, true
+}
+
+// parseNum reads a decimal number of at most 2^31 at script[i:].
+func parseNum(script []byte, i int) (v, next int, ok bool) {
+	start := i
+	for i < len(script) && script[i] >= '0' && script[i] <= '9' {
+		v = v*10 + int(script[i]-'0')
+		if v > 1<<31 {
+			return 0, i, false
+		}
+		i++
+	}
+	return v, i, i > start
+}
+
+// render concatenates lines, undoing the @ quoting.
+func (f *File) render(lines []span) []byte {
+	size := 0
+	for _, s := range lines {
+		size += int(s.end - s.off)
+	}
+	out := make([]byte, 0, size)
+	for _, s := range lines {
+		l := f.buf[s.off:s.end]
+		if bytes.IndexByte(l, '@') < 0 {
+			out = append(out, l...)
+		} else {
+			out = unquote(out, l)
+		}
+	}
+	return out
+}

@@ -1,0 +1,679 @@
+package rcs
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+)
+
+// MaxFileSize is the largest ,v file Parse and Open accept. Lines are kept
+// as offsets into the file buffer, so nothing larger than the file itself
+// is ever allocated for a line, however long.
+const MaxFileSize = 1 << 30
+
+// A ParseError says where a ,v file is malformed.
+type ParseError struct {
+	File   string // the ,v file's name as given
+	Offset int    // byte offset of the problem
+	Msg    string
+}
+
+// Error gives the file, the offset and the problem.
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("%s: offset %d: %s", e.File, e.Offset, e.Msg)
+}
+
+// Open reads and parses the ,v file at path.
+func Open(path string) (*File, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > MaxFileSize {
+		return nil, &ParseError{path, 0, fmt.Sprintf("file is %d bytes, more than the %d-byte limit", fi.Size(), MaxFileSize)}
+	}
+	buf, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, buf)
+}
+
+// Parse parses the ,v file held in buf; name is used in errors. The File
+// keeps buf (delta texts stay in it, still @-quoted, until they are
+// needed): the caller must not change buf afterwards.
+func Parse(name string, buf []byte) (*File, error) {
+	if len(buf) > MaxFileSize {
+		return nil, &ParseError{name, 0, fmt.Sprintf("file is %d bytes, more than the %d-byte limit", len(buf), MaxFileSize)}
+	}
+	p := &parser{name: name, buf: buf}
+	if i := bytes.Index(buf, []byte("\ndesc")); i >= 0 {
+		p.sbuf = string(buf[:i])
+	}
+	f, err := p.file()
+	if err != nil {
+		return nil, err
+	}
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+type parser struct {
+	name   string
+	buf    []byte
+	pos    int
+	recent []string // recently seen authors and states, shared
+	// sbuf is the admin and delta sections as one string: words are
+	// substrings of it, so parsing thousands of deltas allocates little.
+	sbuf string
+	slab []Delta // deltas are allocated 256 at a time
+}
+
+func (p *parser) errf(off int, format string, args ...any) error {
+	return &ParseError{p.name, off, fmt.Sprintf(format, args...)}
+}
+
+// charClass marks white space (1) and the special characters (2) of the
+// RCS grammar; everything else may appear in ids and nums.
+var charClass = func() (t [256]byte) {
+	for _, c := range " \t\n\r\v\f" {
+		t[c] = 1
+	}
+	for _, c := range "$,:;@" {
+		t[c] = 2
+	}
+	return t
+}()
+
+func isSpace(c byte) bool { return charClass[c] == 1 }
+
+// isIDChar reports whether c may appear in an id, num or sym (anything but
+// white space and the special characters $ , . : ; @; '.' is allowed in
+// nums and ids alike here).
+func isIDChar(c byte) bool { return charClass[c] == 0 }
+
+func (p *parser) skipSpace() {
+	for p.pos < len(p.buf) && isSpace(p.buf[p.pos]) {
+		p.pos++
+	}
+}
+
+// wordBytes returns the next id/num token, or nothing if the next thing
+// is not one.
+func (p *parser) wordBytes() []byte {
+	p.skipSpace()
+	start := p.pos
+	for p.pos < len(p.buf) && isIDChar(p.buf[p.pos]) {
+		p.pos++
+	}
+	return p.buf[start:p.pos]
+}
+
+// word is wordBytes as a string.
+func (p *parser) word() string {
+	b := p.wordBytes()
+	if p.pos <= len(p.sbuf) {
+		return p.sbuf[p.pos-len(b) : p.pos]
+	}
+	return string(b)
+}
+
+// shared returns s, reusing an equal string seen recently: authors and
+// states repeat across thousands of deltas.
+func (p *parser) shared(s string) string {
+	for _, r := range p.recent {
+		if r == s {
+			return r
+		}
+	}
+	if len(p.recent) < 8 {
+		p.recent = append(p.recent, s)
+	}
+	return s
+}
+
+func (p *parser) peekByte() int {
+	p.skipSpace()
+	if p.pos >= len(p.buf) {
+		return -1
+	}
+	return int(p.buf[p.pos])
+}
+
+func (p *parser) expect(c byte) error {
+	p.skipSpace()
+	if p.pos >= len(p.buf) {
+		return p.errf(p.pos, "unexpected end of file, want %q", c)
+	}
+	if p.buf[p.pos] != c {
+		return p.errf(p.pos, "want %q, found %q", c, p.buf[p.pos])
+	}
+	p.pos++
+	return nil
+}
+
+func (p *parser) keyword(kw string) error {
+	start := p.pos
+	w := p.wordBytes()
+	if string(w) != kw {
+		if len(w) == 0 && p.pos >= len(p.buf) {
+			return p.errf(start, "unexpected end of file, want %q", kw)
+		}
+		return p.errf(p.pos-len(w), "want %q, found %q", kw, w)
+	}
+	return nil
+}
+
+// str reads an @-quoted string and returns its raw (still quoted) bytes.
+func (p *parser) str() (atString, error) {
+	p.skipSpace()
+	if p.pos >= len(p.buf) || p.buf[p.pos] != '@' {
+		if p.pos >= len(p.buf) {
+			return atString{}, p.errf(p.pos, "unexpected end of file, want a @string@")
+		}
+		return atString{}, p.errf(p.pos, "want a @string@, found %q", p.buf[p.pos])
+	}
+	open := p.pos
+	p.pos++
+	start := p.pos
+	at := false
+	for {
+		i := bytes.IndexByte(p.buf[p.pos:], '@')
+		if i < 0 {
+			return atString{}, p.errf(open, "unterminated @string (unbalanced @)")
+		}
+		p.pos += i + 1
+		if p.pos < len(p.buf) && p.buf[p.pos] == '@' {
+			at = true
+			p.pos++
+			continue
+		}
+		return atString{raw: p.buf[start : p.pos-1 : p.pos-1], off: start, at: at}, nil
+	}
+}
+
+// words reads ids/nums up to the ';' (which it consumes).
+func (p *parser) words() ([]string, error) {
+	var ws []string
+	for {
+		c := p.peekByte()
+		if c == ';' {
+			p.pos++
+			return ws, nil
+		}
+		if c < 0 {
+			return nil, p.errf(p.pos, "unexpected end of file, want ';'")
+		}
+		w := p.word()
+		if w == "" {
+			return nil, p.errf(p.pos, "unexpected %q", p.buf[p.pos])
+		}
+		ws = append(ws, w)
+	}
+}
+
+// optWord reads an optional single word followed by ';'.
+func (p *parser) optWord() (string, error) {
+	if p.peekByte() == ';' {
+		p.pos++
+		return "", nil
+	}
+	w := p.word()
+	if w == "" {
+		if p.pos >= len(p.buf) {
+			return "", p.errf(p.pos, "unexpected end of file, want ';'")
+		}
+		return "", p.errf(p.pos, "unexpected %q", p.buf[p.pos])
+	}
+	if err := p.expect(';'); err != nil {
+		return "", err
+	}
+	return w, nil
+}
+
+// pairs reads "a:b" pairs up to ';'.
+func (p *parser) pairs() ([][2]string, error) {
+	var out [][2]string
+	for {
+		c := p.peekByte()
+		if c == ';' {
+			p.pos++
+			return out, nil
+		}
+		a := p.word()
+		if a == "" {
+			if c < 0 {
+				return nil, p.errf(p.pos, "unexpected end of file, want ';'")
+			}
+			return nil, p.errf(p.pos, "unexpected %q", p.buf[p.pos])
+		}
+		if err := p.expect(':'); err != nil {
+			return nil, err
+		}
+		b := p.word()
+		if b == "" {
+			return nil, p.errf(p.pos, "want a revision number after %q:", a)
+		}
+		out = append(out, [2]string{a, b})
+	}
+}
+
+// newphrase skips "id word* ;" and returns its raw bytes.
+func (p *parser) newphrase() ([]byte, error) {
+	start := p.pos
+	for {
+		c := p.peekByte()
+		switch {
+		case c < 0:
+			return nil, p.errf(start, "unexpected end of file in a phrase")
+		case c == ';':
+			p.pos++
+			return p.buf[start:p.pos], nil
+		case c == '@':
+			if _, err := p.str(); err != nil {
+				return nil, err
+			}
+		case c == ':':
+			p.pos++
+		default:
+			if len(p.wordBytes()) == 0 {
+				return nil, p.errf(p.pos, "unexpected %q", p.buf[p.pos])
+			}
+		}
+	}
+}
+
+// peekWord returns the next word without consuming it.
+func (p *parser) peekWord() []byte {
+	save := p.pos
+	w := p.wordBytes()
+	p.pos = save
+	return w
+}
+
+func isNum[T string | []byte](s T) bool {
+	if len(s) == 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if (s[i] < '0' || s[i] > '9') && s[i] != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *parser) file() (*File, error) {
+	f := &File{Name: p.name, buf: p.buf}
+	if err := p.keyword("head"); err != nil {
+		return nil, err
+	}
+	var err error
+	if f.Head, err = p.optWord(); err != nil {
+		return nil, err
+	}
+	if string(p.peekWord()) == "branch" {
+		p.wordBytes()
+		if f.Branch, err = p.optWord(); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.keyword("access"); err != nil {
+		return nil, err
+	}
+	if f.Access, err = p.words(); err != nil {
+		return nil, err
+	}
+	if err := p.keyword("symbols"); err != nil {
+		return nil, err
+	}
+	syms, err := p.pairs()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range syms {
+		f.Symbols = append(f.Symbols, Symbol{Name: s[0], Rev: s[1]})
+	}
+	if err := p.keyword("locks"); err != nil {
+		return nil, err
+	}
+	locks, err := p.pairs()
+	if err != nil {
+		return nil, err
+	}
+	// RCS keeps locks in a list built by prepending: the reverse of the
+	// file's order. It writes that list back in its own order.
+	for i := len(locks) - 1; i >= 0; i-- {
+		f.Locks = append(f.Locks, Lock{Locker: locks[i][0], Rev: locks[i][1]})
+	}
+	if string(p.peekWord()) == "strict" {
+		p.wordBytes()
+		if err := p.expect(';'); err != nil {
+			return nil, err
+		}
+		f.Strict = true
+	}
+	// Optional admin phrases, then deltas (which start with a num) or desc.
+	for {
+		start := p.pos
+		w := string(p.peekWord())
+		switch {
+		case w == "comment" || w == "expand":
+			p.wordBytes()
+			var s atString
+			if p.peekByte() == '@' {
+				if s, err = p.str(); err != nil {
+					return nil, err
+				}
+			}
+			if err := p.expect(';'); err != nil {
+				return nil, err
+			}
+			if w == "comment" {
+				f.Comment = string(s.text())
+				f.hasComment = true
+			} else {
+				f.Expand = string(s.text())
+			}
+			continue
+		case w == "desc" || isNum(w):
+		case w == "":
+			if p.pos >= len(p.buf) {
+				return nil, p.errf(p.pos, "unexpected end of file in the admin section")
+			}
+			return nil, p.errf(p.pos, "unexpected %q in the admin section", p.buf[p.pos])
+		default:
+			raw, err := p.newphrase()
+			if err != nil {
+				return nil, err
+			}
+			_ = start
+			f.adminExtra = append(f.adminExtra, raw)
+			continue
+		}
+		break
+	}
+	// Delta nodes.
+	for isNum(p.peekWord()) {
+		d, err := p.delta()
+		if err != nil {
+			return nil, err
+		}
+		f.nodes = append(f.nodes, d)
+	}
+	f.deltas = make(map[string]*Delta, len(f.nodes))
+	for _, d := range f.nodes {
+		if f.deltas[d.Rev] != nil {
+			return nil, p.errf(d.off, "revision %s appears twice", d.Rev)
+		}
+		f.deltas[d.Rev] = d
+	}
+	if err := p.keyword("desc"); err != nil {
+		return nil, err
+	}
+	desc, err := p.str()
+	if err != nil {
+		return nil, err
+	}
+	f.Desc = string(desc.text())
+	f.descEnd = p.pos
+	// Delta texts.
+	for {
+		p.skipSpace()
+		if p.pos >= len(p.buf) {
+			break
+		}
+		off := p.pos
+		rev := p.wordBytes()
+		if !isNum(rev) {
+			return nil, p.errf(off, "want a revision number for a delta text, found %q", rev)
+		}
+		d := f.deltas[string(rev)]
+		if d == nil {
+			return nil, p.errf(off, "delta text for %s, which is not in the delta list", rev)
+		}
+		if d.hasText {
+			return nil, p.errf(off, "second delta text for %s", rev)
+		}
+		if err := p.keyword("log"); err != nil {
+			return nil, err
+		}
+		if d.log, err = p.str(); err != nil {
+			return nil, err
+		}
+		for string(p.peekWord()) != "text" {
+			if p.peekByte() < 0 {
+				return nil, p.errf(p.pos, "unexpected end of file, want \"text\"")
+			}
+			raw, err := p.newphrase()
+			if err != nil {
+				return nil, err
+			}
+			d.textExtra = append(d.textExtra, raw)
+		}
+		p.wordBytes()
+		d.textOff = p.pos
+		if d.text, err = p.str(); err != nil {
+			return nil, err
+		}
+		d.hasText = true
+		f.texts = append(f.texts, d)
+	}
+	return f, nil
+}
+
+func (p *parser) delta() (*Delta, error) {
+	if len(p.slab) == cap(p.slab) {
+		p.slab = make([]Delta, 0, 256)
+	}
+	p.slab = p.slab[:len(p.slab)+1] // the new slot is already zero
+	d := &p.slab[len(p.slab)-1]
+	d.off = p.pos
+	var err error
+	if p.fastHeader(d) {
+		goto tail
+	}
+	d.Rev = p.word()
+	if err := p.keyword("date"); err != nil {
+		return nil, err
+	}
+	if d.Date, err = p.optWord(); err != nil {
+		return nil, err
+	}
+	if err := p.keyword("author"); err != nil {
+		return nil, err
+	}
+	if d.Author, err = p.optWord(); err != nil {
+		return nil, err
+	}
+	d.Author = p.shared(d.Author)
+	if err := p.keyword("state"); err != nil {
+		return nil, err
+	}
+	if d.State, err = p.optWord(); err != nil {
+		return nil, err
+	}
+	d.State = p.shared(d.State)
+	if err := p.keyword("branches"); err != nil {
+		return nil, err
+	}
+	if d.Branches, err = p.words(); err != nil {
+		return nil, err
+	}
+	if err := p.keyword("next"); err != nil {
+		return nil, err
+	}
+	if d.Next, err = p.optWord(); err != nil {
+		return nil, err
+	}
+tail:
+	for {
+		w := p.peekWord()
+		if string(w) == "desc" || isNum(w) {
+			return d, nil
+		}
+		if len(w) == 0 {
+			if p.pos >= len(p.buf) {
+				return nil, p.errf(p.pos, "unexpected end of file in delta %s", d.Rev)
+			}
+			return nil, p.errf(p.pos, "unexpected %q in delta %s", p.buf[p.pos], d.Rev)
+		}
+		if string(w) == "commitid" {
+			p.wordBytes()
+			if d.CommitID, err = p.optWord(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		raw, err := p.newphrase()
+		if err != nil {
+			return nil, err
+		}
+		d.extra = append(d.extra, raw)
+	}
+}
+
+// fastHeader parses a delta node written in GNU RCS's own layout
+//
+//	REV\ndate\tDATE;\tauthor ID;\tstate ID;\nbranches;\nnext\tREV;\n
+//
+// with memchr-sized steps instead of token by token. It reports false,
+// consuming nothing, for anything else (CVS's layout, branches, odd
+// spacing), which the general parser then reads.
+func (p *parser) fastHeader(d *Delta) bool {
+	p.skipSpace()
+	start := p.pos
+	b := p.buf
+	i := start
+	field := func(prefix string, end byte) (string, bool) {
+		if !bytes.HasPrefix(b[i:], []byte(prefix)) {
+			return "", false
+		}
+		i += len(prefix)
+		j := bytes.IndexByte(b[i:], end)
+		if j < 0 || i+j > len(p.sbuf) {
+			return "", false
+		}
+		v := b[i : i+j]
+		for _, c := range v {
+			if !isIDChar(c) {
+				return "", false
+			}
+		}
+		s := p.sbuf[i : i+j]
+		i += j + 1
+		return s, true
+	}
+	var ok bool
+	if d.Rev, ok = field("", '\n'); !ok || !isNum(d.Rev) {
+		return false
+	}
+	if d.Date, ok = field("date\t", ';'); !ok {
+		return false
+	}
+	if d.Author, ok = field("\tauthor ", ';'); !ok {
+		return false
+	}
+	if d.State, ok = field("\tstate ", ';'); !ok {
+		return false
+	}
+	if !bytes.HasPrefix(b[i:], []byte("\nbranches;\n")) {
+		return false
+	}
+	i += len("\nbranches;\n")
+	if d.Next, ok = field("next\t", ';'); !ok || (d.Next != "" && !isNum(d.Next)) {
+		return false
+	}
+	d.Author, d.State = p.shared(d.Author), p.shared(d.State)
+	p.pos = i
+	return true
+}
+
+// check verifies that the revision graph is consistent: every revision
+// named exists and has a text, next chains end, branches start where they
+// should.
+func (f *File) check() error {
+	bad := func(d *Delta, format string, args ...any) error {
+		off := 0
+		if d != nil {
+			off = d.off
+		}
+		return &ParseError{f.Name, off, fmt.Sprintf(format, args...)}
+	}
+	if f.Head != "" && f.deltas[f.Head] == nil {
+		return bad(nil, "head %s is not in the delta list", f.Head)
+	}
+	for _, d := range f.nodes {
+		if !validRev(d.Rev) {
+			return bad(d, "bad revision number %q", d.Rev)
+		}
+		if !d.hasText {
+			return bad(d, "revision %s has no delta text", d.Rev)
+		}
+		if d.Next != "" && f.deltas[d.Next] == nil {
+			return bad(d, "revision %s: next %s is not in the delta list", d.Rev, d.Next)
+		}
+		for _, b := range d.Branches {
+			if f.deltas[b] == nil {
+				return bad(d, "revision %s: branch %s is not in the delta list", d.Rev, b)
+			}
+		}
+	}
+	// Every chain must end: walk each from its start with a step bound.
+	seen := func(d *Delta) bool { return d.seen }
+	var walk func(start *Delta) error
+	walk = func(start *Delta) error {
+		for d := start; d != nil; {
+			if seen(d) {
+				return bad(d, "revision %s is reached twice (a cycle in next or branches)", d.Rev)
+			}
+			d.seen = true
+			for _, b := range d.Branches {
+				if err := walk(f.deltas[b]); err != nil {
+					return err
+				}
+			}
+			if d.Next == "" {
+				break
+			}
+			d = f.deltas[d.Next]
+		}
+		return nil
+	}
+	if f.Head != "" {
+		if err := walk(f.deltas[f.Head]); err != nil {
+			return err
+		}
+	}
+	for _, d := range f.nodes {
+		if !seen(d) {
+			return bad(d, "revision %s cannot be reached from the head", d.Rev)
+		}
+	}
+	return nil
+}
+
+// validRev reports whether s is a revision number: an even count of
+// decimal fields of at most 9 digits.
+func validRev(s string) bool {
+	n, digits := 1, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '.':
+			if digits == 0 {
+				return false
+			}
+			n, digits = n+1, 0
+		case c >= '0' && c <= '9':
+			digits++
+			if digits > 9 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return digits > 0 && n%2 == 0
+}

@@ -1,0 +1,98 @@
+package rcs
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// ErrInUse is returned when the lock file ",name," exists: another
+// program (GNU RCS, CVS or netkit) is writing the ,v file, or died doing
+// so. As GNU RCS does, netkit leaves such a file in place.
+var ErrInUse = errors.New("is in use")
+
+// InUseError names the ,v file whose lock file exists.
+type InUseError struct{ Path string }
+
+// Error is GNU RCS's message: "RCS file NAME,v is in use".
+func (e *InUseError) Error() string { return "RCS file " + e.Path + " is in use" }
+
+// Unwrap makes errors.Is(err, ErrInUse) true.
+func (e *InUseError) Unwrap() error { return ErrInUse }
+
+// Paths pairs a working file with its ,v file, as GNU RCS does: "f.txt,v"
+// names the ,v file itself (the working file is f.txt in the current
+// directory); "dir/f.txt" is looked up as dir/RCS/f.txt,v, then
+// dir/f.txt,v. For a file that does not exist yet, the ,v file goes into
+// dir/RCS if that directory exists.
+func Paths(name string) (rcsPath, workPath string) {
+	if strings.HasSuffix(name, ",v") {
+		return name, strings.TrimSuffix(filepath.Base(name), ",v")
+	}
+	dir, base := filepath.Split(name)
+	inRCS := filepath.Join(dir, "RCS", base+",v")
+	beside := filepath.Join(dir, base+",v")
+	if _, err := os.Stat(inRCS); err == nil {
+		return inRCS, name
+	}
+	if _, err := os.Stat(beside); err == nil {
+		return beside, name
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "RCS")); err == nil && fi.IsDir() {
+		return inRCS, name
+	}
+	return beside, name
+}
+
+// lockPath is the ",name," semaphore of a ,v file.
+func lockPath(rcsPath string) string {
+	dir, base := filepath.Split(rcsPath)
+	return filepath.Join(dir, ","+strings.TrimSuffix(base, ",v")+",")
+}
+
+// Update reads the ,v file at rcsPath (or starts a new one if create is
+// set and it does not exist), lets change modify it, and writes it back
+// through the lock file ",name," (created with O_EXCL, mode 0444) and an
+// atomic rename, exactly as GNU RCS does. An existing lock file gives an
+// *InUseError and changes nothing.
+func Update(rcsPath string, create bool, change func(*File) error) (*File, error) {
+	sem := lockPath(rcsPath)
+	lf, err := os.OpenFile(sem, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_TRUNC, 0o444)
+	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, &InUseError{rcsPath}
+		}
+		return nil, err
+	}
+	done := false
+	defer func() {
+		if !done {
+			lf.Close()
+			os.Remove(sem)
+		}
+	}()
+	f, err := Open(rcsPath)
+	if errors.Is(err, fs.ErrNotExist) && create {
+		f, err = New(rcsPath), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := change(f); err != nil {
+		return nil, err
+	}
+	if _, err := lf.Write(f.Bytes()); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", sem, err)
+	}
+	if err := lf.Close(); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", sem, err)
+	}
+	if err := os.Rename(sem, rcsPath); err != nil {
+		return nil, err
+	}
+	done = true
+	return f, nil
+}

@@ -1,0 +1,121 @@
+package rcs
+
+import (
+	"bytes"
+)
+
+// Bytes serializes the file in GNU RCS 5.10's layout: the bytes GNU RCS
+// would write for the same content. Delta texts that were not changed are
+// copied raw, without decoding.
+func (f *File) Bytes() []byte {
+	var b bytes.Buffer
+	b.Grow(len(f.buf) + 1024)
+	b.WriteString("head\t")
+	b.WriteString(f.Head)
+	b.WriteString(";\n")
+	if f.Branch != "" {
+		b.WriteString("branch\t" + f.Branch + ";\n")
+	}
+	b.WriteString("access")
+	for _, a := range f.Access {
+		b.WriteString("\n\t" + a)
+	}
+	b.WriteString(";\nsymbols")
+	for _, s := range f.Symbols {
+		b.WriteString("\n\t" + s.Name + ":" + s.Rev)
+	}
+	b.WriteString(";\nlocks")
+	for _, l := range f.Locks {
+		b.WriteString("\n\t" + l.Locker + ":" + l.Rev)
+	}
+	b.WriteString(";")
+	if f.Strict {
+		b.WriteString(" strict;")
+	}
+	b.WriteString("\ncomment\t@")
+	comment := f.Comment
+	if !f.hasComment {
+		comment = "# "
+	}
+	b.Write(quote(nil, []byte(comment)))
+	b.WriteString("@;\n")
+	if f.Expand != "" && f.Expand != ModeKV {
+		b.WriteString("expand\t@")
+		b.Write(quote(nil, []byte(f.Expand)))
+		b.WriteString("@;\n")
+	}
+	for _, x := range f.adminExtra {
+		b.Write(x)
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	f.writeTree(&b, f.deltas[f.Head])
+	b.WriteString("\n\ndesc\n@")
+	b.Write(quote(nil, []byte(f.Desc)))
+	b.WriteString("@")
+	if f.buf != nil && !f.textsChanged {
+		// As GNU RCS does, copy everything after desc verbatim (this keeps
+		// CVS's layout of the delta texts).
+		b.Write(f.buf[f.descEnd:])
+		return b.Bytes()
+	}
+	b.WriteString("\n")
+	for _, d := range f.texts {
+		b.WriteString("\n\n")
+		b.WriteString(d.Rev)
+		b.WriteString("\nlog\n@")
+		b.Write(d.log.raw)
+		b.WriteString("@\n")
+		for _, x := range d.textExtra {
+			b.Write(x)
+			b.WriteByte('\n')
+		}
+		b.WriteString("text\n@")
+		b.Write(d.text.raw)
+		b.WriteString("@\n")
+	}
+	return b.Bytes()
+}
+
+// writeTree writes delta nodes in RCS's canonical order: a revision, the
+// chain after it, then the branches of the chain's revisions, last first
+// (puttree in GNU RCS).
+func (f *File) writeTree(b *bytes.Buffer, d *Delta) {
+	var chain []*Delta
+	for ; d != nil; d = f.deltas[d.Next] {
+		f.writeNode(b, d)
+		if len(d.Branches) > 0 {
+			chain = append(chain, d)
+		}
+		if d.Next == "" {
+			break
+		}
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		for _, br := range chain[i].Branches {
+			f.writeTree(b, f.deltas[br])
+		}
+	}
+}
+
+func (f *File) writeNode(b *bytes.Buffer, d *Delta) {
+	for _, s := range [...]string{"\n", d.Rev, "\ndate\t", d.Date, ";\tauthor ", d.Author, ";\tstate ", d.State, ";\nbranches"} {
+		b.WriteString(s)
+	}
+	for _, br := range d.Branches {
+		b.WriteString("\n\t")
+		b.WriteString(br)
+	}
+	b.WriteString(";\nnext\t")
+	b.WriteString(d.Next)
+	b.WriteString(";\n")
+	if d.CommitID != "" {
+		b.WriteString("commitid\t")
+		b.WriteString(d.CommitID)
+		b.WriteString(";\n")
+	}
+	for _, x := range d.extra {
+		b.Write(x)
+		b.WriteByte('\n')
+	}
+}
