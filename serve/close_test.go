@@ -2,9 +2,12 @@ package serve
 
 import (
 	"bufio"
+	"context"
 	"io"
+	"net"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestErrCloseEndsNormally checks, under every in-process architecture,
@@ -29,6 +32,36 @@ func TestErrCloseEndsNormally(t *testing.T) {
 			ls.waitLog(t, "closed normally")
 			if strings.Contains(ls.log.String(), "level=ERROR") {
 				t.Errorf("log reports an error:\n%s", ls.log.String())
+			}
+		})
+	}
+}
+
+// TestShutdownBeforeEngineServes checks that a Shutdown arriving after the
+// engine exists but before it serves (a signal while a prefork worker
+// starts) still stops it: Serve returns at once instead of accepting.
+func TestShutdownBeforeEngineServes(t *testing.T) {
+	for _, arch := range []Arch{Single, Pool, PerConn, Poll, Reactor} {
+		t.Run(string(arch), func(t *testing.T) {
+			eng := engines[arch](newBigProto(), Config{Arch: arch}.withDefaults())
+			if err := eng.Shutdown(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- eng.Serve(ln) }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				eng.Close()
+				t.Fatal("Serve kept serving after Shutdown")
+			}
+			if c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
+				c.Close()
+				t.Error("the listener is still open after Serve returned")
 			}
 		})
 	}

@@ -53,6 +53,13 @@ func newGoEngine(p Protocol, cfg Config, acceptors int) *goEngine {
 // Serve accepts until the listener is closed.
 func (e *goEngine) Serve(l net.Listener) error {
 	e.mu.Lock()
+	if e.stopping.Load() {
+		// Shutdown or Close came first (a signal while the server was
+		// starting): they could not close l, so do it here.
+		e.mu.Unlock()
+		l.Close()
+		return ErrServerClosed
+	}
 	e.ln = l
 	if e.idle > 0 {
 		e.armIdleLocked()
