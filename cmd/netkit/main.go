@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -102,8 +103,32 @@ architecture, XML-RPC, and a native RCS library.`,
 		newXMLRPCCommand(),
 		newRCSCommand(),
 	)
+	groupCommands(root)
 	addExitHelp(root)
 	return root
+}
+
+// commandGroups sorts the top-level commands for `netkit --help`: the
+// services a user runs, the clients and tools, and the rest.
+var commandGroups = []struct {
+	group    cobra.Group
+	commands []string
+}{
+	{cobra.Group{ID: "services", Title: "Services and their clients:"}, []string{"serve", "upper", "zen", "xmlrpc"}},
+	{cobra.Group{ID: "tools", Title: "Tools:"}, []string{"names", "wire", "rcs", "bench"}},
+}
+
+// groupCommands puts root's commands into commandGroups; the others (version,
+// help, completion) stay under "Additional Commands".
+func groupCommands(root *cobra.Command) {
+	for _, g := range commandGroups {
+		root.AddGroup(&g.group)
+		for _, c := range root.Commands() {
+			if slices.Contains(g.commands, c.Name()) {
+				c.GroupID = g.group.ID
+			}
+		}
+	}
 }
 
 // addExitHelp appends the exit statuses to the help of every command under c.
