@@ -272,3 +272,29 @@ func BenchmarkOpenCheckoutOldest(b *testing.B) {
 		}
 	}
 }
+
+// TestVerbatimTail checks that a check-in copies the untouched delta texts
+// verbatim and that the result equals writing every text anew.
+func TestVerbatimTail(t *testing.T) {
+	raw, _ := synthFile(50, 100, 3)
+	f, err := Parse("f.txt,v", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _ := f.Checkout(f.Head)
+	f.Strict = false
+	if _, err := f.Checkin(append(head, "one more line @ with an at\n"...), CheckinOptions{Author: "tester", Date: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	write, tail := f.verbatimTail()
+	if len(write) != 2 || len(tail) == 0 {
+		t.Fatalf("verbatim tail: %d texts to write, %d bytes copied; want 2 and the rest", len(write), len(tail))
+	}
+	fast := f.Bytes()
+	for _, d := range f.texts {
+		d.recEnd = 0
+	}
+	if slow := f.Bytes(); !bytes.Equal(fast, slow) {
+		t.Fatalf("verbatim copy differs from writing every text")
+	}
+}

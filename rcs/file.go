@@ -57,6 +57,9 @@ type Delta struct {
 	off       int // offset of the node in the file
 	seen      bool
 	textOff   int // offset of the text string
+	// recStart and recEnd delimit the delta text record in the file
+	// buffer when it is in GNU RCS's layout (recEnd is 0 otherwise).
+	recStart, recEnd int
 }
 
 // atString is the raw content of an @-quoted string, still quoted.

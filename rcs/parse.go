@@ -3,7 +3,9 @@ package rcs
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
+	"unsafe"
 )
 
 // MaxFileSize is the largest ,v file Parse and Open accept. Lines are kept
@@ -23,20 +25,32 @@ func (e *ParseError) Error() string {
 	return fmt.Sprintf("%s: offset %d: %s", e.File, e.Offset, e.Msg)
 }
 
-// Open reads and parses the ,v file at path.
+// Open reads and parses the ,v file at path. It reads the file with one
+// read of the size fstat gives (a ,v file is replaced by rename, never
+// written in place, so the size does not change under the reader).
 func Open(path string) (*File, error) {
-	fi, err := os.Stat(path)
+	fd, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fd.Close()
+	fi, err := fd.Stat()
 	if err != nil {
 		return nil, err
 	}
 	if fi.Size() > MaxFileSize {
 		return nil, &ParseError{path, 0, fmt.Sprintf("file is %d bytes, more than the %d-byte limit", fi.Size(), MaxFileSize)}
 	}
-	buf, err := os.ReadFile(path)
-	if err != nil {
+	// One byte more than the size, so that a file that grew is noticed.
+	buf := make([]byte, fi.Size()+1)
+	n, err := io.ReadFull(fd, buf)
+	switch {
+	case err == nil:
+		return nil, fmt.Errorf("%s: file changed while it was read", path)
+	case err != io.ErrUnexpectedEOF && err != io.EOF:
 		return nil, err
 	}
-	return Parse(path, buf)
+	return Parse(path, buf[:n:n])
 }
 
 // Parse parses the ,v file held in buf; name is used in errors. The File
@@ -47,8 +61,11 @@ func Parse(name string, buf []byte) (*File, error) {
 		return nil, &ParseError{name, 0, fmt.Sprintf("file is %d bytes, more than the %d-byte limit", len(buf), MaxFileSize)}
 	}
 	p := &parser{name: name, buf: buf}
-	if i := bytes.Index(buf, []byte("\ndesc")); i >= 0 {
-		p.sbuf = string(buf[:i])
+	if i := bytes.Index(buf, []byte("\ndesc")); i > 0 {
+		// buf does not change after Parse (see above), so the words of
+		// the admin and delta sections can share its memory instead of
+		// a copy of it.
+		p.sbuf = unsafe.String(&buf[0], i)
 	}
 	f, err := p.file()
 	if err != nil {
@@ -430,7 +447,14 @@ func (p *parser) file() (*File, error) {
 		if !isNum(rev) {
 			return nil, p.errf(off, "want a revision number for a delta text, found %q", rev)
 		}
-		d := f.deltas[string(rev)]
+		// Texts usually come in the order of the nodes: try that before
+		// the map.
+		var d *Delta
+		if k := len(f.texts); k < len(f.nodes) && f.nodes[k].Rev == string(rev) {
+			d = f.nodes[k]
+		} else {
+			d = f.deltas[string(rev)]
+		}
 		if d == nil {
 			return nil, p.errf(off, "delta text for %s, which is not in the delta list", rev)
 		}
@@ -459,9 +483,29 @@ func (p *parser) file() (*File, error) {
 			return nil, err
 		}
 		d.hasText = true
+		if p.gnuRecord(d, off) {
+			d.recStart, d.recEnd = off-2, p.pos+1
+		}
 		f.texts = append(f.texts, d)
 	}
 	return f, nil
+}
+
+// gnuRecord reports whether the delta text record of d, whose revision
+// number starts at off and whose text string was just read, is exactly
+// what Bytes writes for it:
+//
+//	\n\nREV\nlog\n@LOG@\ntext\n@TEXT@\n
+//
+// Bytes then copies such records verbatim instead of writing them again.
+func (p *parser) gnuRecord(d *Delta, off int) bool {
+	b := p.buf
+	at := func(i int, s string) bool { return i >= 0 && i+len(s) <= len(b) && string(b[i:i+len(s)]) == s }
+	logOpen := off + len(d.Rev) + len("\nlog\n")
+	return d.textExtra == nil &&
+		at(off-2, "\n\n") && at(off+len(d.Rev), "\nlog\n@") &&
+		d.log.off == logOpen+1 && at(d.log.off+len(d.log.raw), "@\ntext\n@") &&
+		d.text.off == d.log.off+len(d.log.raw)+len("@\ntext\n@") && at(p.pos, "\n")
 }
 
 func (p *parser) delta() (*Delta, error) {

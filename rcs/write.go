@@ -60,7 +60,8 @@ func (f *File) Bytes() []byte {
 		return b.Bytes()
 	}
 	b.WriteString("\n")
-	for _, d := range f.texts {
+	texts, tail := f.verbatimTail()
+	for _, d := range texts {
 		b.WriteString("\n\n")
 		b.WriteString(d.Rev)
 		b.WriteString("\nlog\n@")
@@ -74,7 +75,25 @@ func (f *File) Bytes() []byte {
 		b.Write(d.text.raw)
 		b.WriteString("@\n")
 	}
+	b.Write(tail)
 	return b.Bytes()
+}
+
+// verbatimTail splits the delta texts into those to write and a tail of
+// the file buffer that holds the rest exactly as they would be written:
+// the longest run of unchanged texts, in GNU RCS's layout, that ends the
+// file. After a trunk check-in that is every text but the first two.
+func (f *File) verbatimTail() (write []*Delta, tail []byte) {
+	end := len(f.buf)
+	i := len(f.texts)
+	for ; i > 0; i-- {
+		d := f.texts[i-1]
+		if d.recEnd != end || d.text.off < 0 || d.log.off < 0 {
+			break
+		}
+		end = d.recStart
+	}
+	return f.texts[:i], f.buf[end:]
 }
 
 // writeTree writes delta nodes in RCS's canonical order: a revision, the
