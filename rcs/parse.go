@@ -61,11 +61,10 @@ func Parse(name string, buf []byte) (*File, error) {
 		return nil, &ParseError{name, 0, fmt.Sprintf("file is %d bytes, more than the %d-byte limit", len(buf), MaxFileSize)}
 	}
 	p := &parser{name: name, buf: buf}
-	if i := bytes.Index(buf, []byte("\ndesc")); i > 0 {
-		// buf does not change after Parse (see above), so the words of
-		// the admin and delta sections can share its memory instead of
-		// a copy of it.
-		p.sbuf = unsafe.String(&buf[0], i)
+	if len(buf) > 0 {
+		// buf does not change after Parse (see above), so the words can
+		// share its memory instead of a copy of it.
+		p.sbuf = unsafe.String(&buf[0], len(buf))
 	}
 	f, err := p.file()
 	if err != nil {
@@ -82,8 +81,8 @@ type parser struct {
 	buf    []byte
 	pos    int
 	recent []string // recently seen authors and states, shared
-	// sbuf is the admin and delta sections as one string: words are
-	// substrings of it, so parsing thousands of deltas allocates little.
+	// sbuf is buf as a string sharing its memory: words are substrings
+	// of it, so parsing thousands of deltas allocates little.
 	sbuf string
 	slab []Delta // deltas are allocated 256 at a time
 }

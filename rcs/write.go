@@ -8,8 +8,29 @@ import (
 // would write for the same content. Delta texts that were not changed are
 // copied raw, without decoding.
 func (f *File) Bytes() []byte {
+	head, tail := f.parts()
+	return append(head, tail...)
+}
+
+// parts serializes the file as Bytes does, in two parts: what is written
+// anew, and a tail of the file buffer copied verbatim (the untouched delta
+// texts), so that a writer can write that tail without copying it.
+func (f *File) parts() (head, tail []byte) {
+	var texts []*Delta
+	size := f.descEnd + len(f.Desc) + 1024
+	// As GNU RCS does, copy everything after desc verbatim when no text
+	// changed (this keeps CVS's layout of the delta texts).
+	allVerbatim := f.buf != nil && !f.textsChanged
+	if allVerbatim {
+		tail = f.buf[f.descEnd:]
+	} else {
+		texts, tail = f.verbatimTail()
+		for _, d := range texts {
+			size += len(d.Rev) + len(d.log.raw) + len(d.text.raw) + 32
+		}
+	}
 	var b bytes.Buffer
-	b.Grow(len(f.buf) + 1024)
+	b.Grow(size)
 	b.WriteString("head\t")
 	b.WriteString(f.Head)
 	b.WriteString(";\n")
@@ -53,14 +74,9 @@ func (f *File) Bytes() []byte {
 	b.WriteString("\n\ndesc\n@")
 	b.Write(quote(nil, []byte(f.Desc)))
 	b.WriteString("@")
-	if f.buf != nil && !f.textsChanged {
-		// As GNU RCS does, copy everything after desc verbatim (this keeps
-		// CVS's layout of the delta texts).
-		b.Write(f.buf[f.descEnd:])
-		return b.Bytes()
+	if !allVerbatim {
+		b.WriteString("\n")
 	}
-	b.WriteString("\n")
-	texts, tail := f.verbatimTail()
 	for _, d := range texts {
 		b.WriteString("\n\n")
 		b.WriteString(d.Rev)
@@ -75,8 +91,7 @@ func (f *File) Bytes() []byte {
 		b.Write(d.text.raw)
 		b.WriteString("@\n")
 	}
-	b.Write(tail)
-	return b.Bytes()
+	return b.Bytes(), tail
 }
 
 // verbatimTail splits the delta texts into those to write and a tail of
