@@ -50,16 +50,41 @@ type Delta struct {
 	Next     string   // trunk: the older revision; branch: the newer one
 	CommitID string   // CVS commit id, "" if none
 
-	extra     [][]byte // unknown phrases, raw
-	textExtra [][]byte
+	// The fields below are kept small: a parse allocates one Delta per
+	// revision, thousands of them.
+	unknown   *phrases // unknown phrases, nil if none (the usual case)
 	log, text atString
-	hasText   bool
-	off       int // offset of the node in the file
-	seen      bool
-	textOff   int // offset of the text string
+	off       int32 // offset of the node in the file
 	// recStart and recEnd delimit the delta text record in the file
 	// buffer when it is in GNU RCS's layout (recEnd is 0 otherwise).
-	recStart, recEnd int
+	recStart, recEnd int32
+	hasText          bool
+	seen             bool
+}
+
+// phrases are the unknown phrases of a delta, raw: those of its node and
+// those of its text record.
+type phrases struct{ node, text [][]byte }
+
+// phrases returns d's unknown phrases.
+func (d *Delta) phrases() phrases {
+	if d.unknown == nil {
+		return phrases{}
+	}
+	return *d.unknown
+}
+
+// addPhrase keeps an unknown phrase of d's node (or, if inText, of its
+// text record).
+func (d *Delta) addPhrase(raw []byte, inText bool) {
+	if d.unknown == nil {
+		d.unknown = &phrases{}
+	}
+	if inText {
+		d.unknown.text = append(d.unknown.text, raw)
+	} else {
+		d.unknown.node = append(d.unknown.node, raw)
+	}
 }
 
 // atString is the raw content of an @-quoted string, still quoted.

@@ -422,7 +422,7 @@ func (p *parser) file() (*File, error) {
 	f.deltas = make(map[string]*Delta, len(f.nodes))
 	for _, d := range f.nodes {
 		if f.deltas[d.Rev] != nil {
-			return nil, p.errf(d.off, "revision %s appears twice", d.Rev)
+			return nil, p.errf(int(d.off), "revision %s appears twice", d.Rev)
 		}
 		f.deltas[d.Rev] = d
 	}
@@ -474,16 +474,15 @@ func (p *parser) file() (*File, error) {
 			if err != nil {
 				return nil, err
 			}
-			d.textExtra = append(d.textExtra, raw)
+			d.addPhrase(raw, true)
 		}
 		p.wordBytes()
-		d.textOff = p.pos
 		if d.text, err = p.str(); err != nil {
 			return nil, err
 		}
 		d.hasText = true
 		if p.gnuRecord(d, off) {
-			d.recStart, d.recEnd = off-2, p.pos+1
+			d.recStart, d.recEnd = int32(off-2), int32(p.pos+1)
 		}
 		f.texts = append(f.texts, d)
 	}
@@ -501,7 +500,7 @@ func (p *parser) gnuRecord(d *Delta, off int) bool {
 	b := p.buf
 	at := func(i int, s string) bool { return i >= 0 && i+len(s) <= len(b) && string(b[i:i+len(s)]) == s }
 	logOpen := off + len(d.Rev) + len("\nlog\n")
-	return d.textExtra == nil &&
+	return d.unknown == nil &&
 		at(off-2, "\n\n") && at(off+len(d.Rev), "\nlog\n@") &&
 		d.log.off == logOpen+1 && at(d.log.off+len(d.log.raw), "@\ntext\n@") &&
 		d.text.off == d.log.off+len(d.log.raw)+len("@\ntext\n@") && at(p.pos, "\n")
@@ -513,7 +512,7 @@ func (p *parser) delta() (*Delta, error) {
 	}
 	p.slab = p.slab[:len(p.slab)+1] // the new slot is already zero
 	d := &p.slab[len(p.slab)-1]
-	d.off = p.pos
+	d.off = int32(p.pos)
 	var err error
 	if p.fastHeader(d) {
 		goto tail
@@ -574,7 +573,7 @@ tail:
 		if err != nil {
 			return nil, err
 		}
-		d.extra = append(d.extra, raw)
+		d.addPhrase(raw, false)
 	}
 }
 
@@ -590,23 +589,23 @@ func (p *parser) fastHeader(d *Delta) bool {
 	start := p.pos
 	b := p.buf
 	i := start
+	// field reads prefix, an id (possibly empty) and the end byte. The
+	// values are short: one loop both finds the end and checks the id,
+	// cheaper than a memchr call followed by a check.
 	field := func(prefix string, end byte) (string, bool) {
-		if !bytes.HasPrefix(b[i:], []byte(prefix)) {
+		if len(b)-i < len(prefix) || string(b[i:i+len(prefix)]) != prefix {
 			return "", false
 		}
 		i += len(prefix)
-		j := bytes.IndexByte(b[i:], end)
-		if j < 0 || i+j > len(p.sbuf) {
+		j := i
+		for j < len(b) && isIDChar(b[j]) {
+			j++
+		}
+		if j >= len(b) || b[j] != end {
 			return "", false
 		}
-		v := b[i : i+j]
-		for _, c := range v {
-			if !isIDChar(c) {
-				return "", false
-			}
-		}
-		s := p.sbuf[i : i+j]
-		i += j + 1
+		s := p.sbuf[i:j]
+		i = j + 1
 		return s, true
 	}
 	var ok bool
@@ -641,7 +640,7 @@ func (f *File) check() error {
 	bad := func(d *Delta, format string, args ...any) error {
 		off := 0
 		if d != nil {
-			off = d.off
+			off = int(d.off)
 		}
 		return &ParseError{f.Name, off, fmt.Sprintf(format, args...)}
 	}

@@ -83,7 +83,7 @@ func (f *File) parts() (head, tail []byte) {
 		b.WriteString("\nlog\n@")
 		b.Write(d.log.raw)
 		b.WriteString("@\n")
-		for _, x := range d.textExtra {
+		for _, x := range d.phrases().text {
 			b.Write(x)
 			b.WriteByte('\n')
 		}
@@ -103,10 +103,10 @@ func (f *File) verbatimTail() (write []*Delta, tail []byte) {
 	i := len(f.texts)
 	for ; i > 0; i-- {
 		d := f.texts[i-1]
-		if d.recEnd != end || d.text.off < 0 || d.log.off < 0 {
+		if int(d.recEnd) != end || d.text.off < 0 || d.log.off < 0 {
 			break
 		}
-		end = d.recStart
+		end = int(d.recStart)
 	}
 	return f.texts[:i], f.buf[end:]
 }
@@ -148,7 +148,7 @@ func (f *File) writeNode(b *bytes.Buffer, d *Delta) {
 		b.WriteString(d.CommitID)
 		b.WriteString(";\n")
 	}
-	for _, x := range d.extra {
+	for _, x := range d.phrases().node {
 		b.Write(x)
 		b.WriteByte('\n')
 	}
