@@ -58,8 +58,18 @@ type Delta struct {
 	// recStart and recEnd delimit the delta text record in the file
 	// buffer when it is in GNU RCS's layout (recEnd is 0 otherwise).
 	recStart, recEnd int32
+	idx              int32 // index in File.nodes when parsed: a hint for nextOf
 	hasText          bool
 	seen             bool
+}
+
+// nextOf returns the delta d.Next names, or nil. GNU RCS writes each chain
+// in order, so it tries the node after d in the file before the map.
+func (f *File) nextOf(d *Delta) *Delta {
+	if i := int(d.idx) + 1; i < len(f.nodes) && f.nodes[i].Rev == d.Next {
+		return f.nodes[i]
+	}
+	return f.deltas[d.Next]
 }
 
 // phrases are the unknown phrases of a delta, raw: those of its node and
@@ -216,7 +226,7 @@ func (f *File) Resolve(sel string) (string, error) {
 	// major number; otherwise the tip of the branch.
 	if len(fs) == 1 {
 		best := ""
-		for d := f.deltas[f.Head]; d != nil; d = f.deltas[d.Next] {
+		for d := f.deltas[f.Head]; d != nil; d = f.nextOf(d) {
 			if fields(d.Rev)[0] == fs[0] {
 				best = d.Rev
 				break
@@ -270,7 +280,7 @@ func (f *File) Select(sel string) ([]string, error) {
 	var out []string
 	for _, b := range base.Branches {
 		if branchOf(b) == rev {
-			for d := f.deltas[b]; d != nil; d = f.deltas[d.Next] {
+			for d := f.deltas[b]; d != nil; d = f.nextOf(d) {
 				out = append(out, d.Rev)
 				if d.Next == "" {
 					break
@@ -291,7 +301,7 @@ func (f *File) branchTip(base *Delta, br string) *Delta {
 		if branchOf(b) == br {
 			d := f.deltas[b]
 			for d.Next != "" {
-				d = f.deltas[d.Next]
+				d = f.nextOf(d)
 			}
 			return d
 		}
@@ -321,7 +331,7 @@ func (f *File) path(rev string) ([]*Delta, error) {
 		if d.Rev == trunkStop {
 			break
 		}
-		d = f.deltas[d.Next]
+		d = f.nextOf(d)
 	}
 	// Then each branch level.
 	parts := strings.Split(rev, ".")
@@ -337,7 +347,7 @@ func (f *File) path(rev string) ([]*Delta, error) {
 		if first == nil {
 			return nil, fmt.Errorf("%s: branch %s absent", f.Name, br)
 		}
-		for d = first; ; d = f.deltas[d.Next] {
+		for d = first; ; d = f.nextOf(d) {
 			if d == nil {
 				return nil, fmt.Errorf("%s: revision %s absent", f.Name, stop)
 			}

@@ -417,6 +417,7 @@ func (p *parser) file() (*File, error) {
 		if err != nil {
 			return nil, err
 		}
+		d.idx = int32(len(f.nodes))
 		f.nodes = append(f.nodes, d)
 	}
 	f.deltas = make(map[string]*Delta, len(f.nodes))
@@ -654,7 +655,7 @@ func (f *File) check() error {
 		if !d.hasText {
 			return bad(d, "revision %s has no delta text", d.Rev)
 		}
-		if d.Next != "" && f.deltas[d.Next] == nil {
+		if d.Next != "" && f.nextOf(d) == nil {
 			return bad(d, "revision %s: next %s is not in the delta list", d.Rev, d.Next)
 		}
 		for _, b := range d.Branches {
@@ -680,7 +681,7 @@ func (f *File) check() error {
 			if d.Next == "" {
 				break
 			}
-			d = f.deltas[d.Next]
+			d = f.nextOf(d)
 		}
 		return nil
 	}

@@ -116,7 +116,7 @@ func (f *File) verbatimTail() (write []*Delta, tail []byte) {
 // (puttree in GNU RCS).
 func (f *File) writeTree(b *bytes.Buffer, d *Delta) {
 	var chain []*Delta
-	for ; d != nil; d = f.deltas[d.Next] {
+	for ; d != nil; d = f.nextOf(d) {
 		f.writeNode(b, d)
 		if len(d.Branches) > 0 {
 			chain = append(chain, d)
