@@ -107,6 +107,7 @@ func TestBadInput(t *testing.T) {
 		{"head points nowhere", edit("head\t1.3;", "head\t2.1;"), "head 2.1"},
 		{"cycle in next", edit("next\t;", "next\t1.3;"), "cycle"},
 		{"bad revision", edit("\n1.1\ndate", "\n1.x\ndate"), ""},
+		{"revision twice", edit("\n1.1\ndate", "\n1.2\ndate"), "revision 1.2 appears twice"},
 		{"missing text", edit("\n\n\n1.1\nlog\n@msg\n@\ntext\n@a2 1\ncharlie\n@\n", "\n"), "no delta text"},
 	}
 	for _, c := range cases {

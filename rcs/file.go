@@ -365,7 +365,11 @@ type span struct{ off, end uint32 }
 
 // Checkout returns the stored content of revision rev (a number; see
 // Resolve for names), without keyword expansion.
-func (f *File) Checkout(rev string) ([]byte, error) {
+func (f *File) Checkout(rev string) ([]byte, error) { return f.checkout(rev, true) }
+
+// checkout is Checkout; unless own is set, the result may share memory
+// with the file (the head's text) and must not be changed.
+func (f *File) checkout(rev string, own bool) ([]byte, error) {
 	if err := f.refresh(); err != nil {
 		return nil, err
 	}
@@ -375,7 +379,7 @@ func (f *File) Checkout(rev string) ([]byte, error) {
 	}
 	head := path[0]
 	if len(path) == 1 {
-		if head.text.at {
+		if head.text.at || !own {
 			return head.text.text(), nil
 		}
 		return bytes.Clone(head.text.raw), nil

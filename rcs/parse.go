@@ -422,10 +422,17 @@ func (p *parser) file() (*File, error) {
 	}
 	f.deltas = make(map[string]*Delta, len(f.nodes))
 	for _, d := range f.nodes {
-		if f.deltas[d.Rev] != nil {
-			return nil, p.errf(int(d.off), "revision %s appears twice", d.Rev)
-		}
 		f.deltas[d.Rev] = d
+	}
+	if len(f.deltas) != len(f.nodes) {
+		// A revision appears twice: name its second node.
+		seen := make(map[string]bool, len(f.nodes))
+		for _, d := range f.nodes {
+			if seen[d.Rev] {
+				return nil, p.errf(int(d.off), "revision %s appears twice", d.Rev)
+			}
+			seen[d.Rev] = true
+		}
 	}
 	if err := p.keyword("desc"); err != nil {
 		return nil, err
