@@ -277,28 +277,37 @@ func BenchmarkOpenCheckoutOldest(b *testing.B) {
 	}
 }
 
-// TestVerbatimTail checks that a check-in copies the untouched delta texts
-// verbatim and that the result equals writing every text anew.
-func TestVerbatimTail(t *testing.T) {
+// TestVerbatimCopy checks that a check-in copies the untouched delta
+// nodes and texts verbatim, and that the result equals writing every node
+// and text anew, on the trunk and on a branch (which changes a node).
+func TestVerbatimCopy(t *testing.T) {
 	raw, _ := synthFile(50, 100, 3)
-	f, err := Parse("f.txt,v", raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	head, _ := f.Checkout(f.Head)
-	f.Strict = false
-	if _, err := f.Checkin(append(head, "one more line @ with an at\n"...), CheckinOptions{Author: "tester", Date: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
-		t.Fatal(err)
-	}
-	write, tail := f.verbatimTail()
-	if len(write) != 2 || len(tail) == 0 {
-		t.Fatalf("verbatim tail: %d texts to write, %d bytes copied; want 2 and the rest", len(write), len(tail))
-	}
-	fast := f.Bytes()
-	for _, d := range f.texts {
-		d.recEnd = 0
-	}
-	if slow := f.Bytes(); !bytes.Equal(fast, slow) {
-		t.Fatalf("verbatim copy differs from writing every text")
+	for _, rev := range []string{"", "1.20.1"} {
+		f, err := Parse("f.txt,v", raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		head, _ := f.Checkout(f.Head)
+		f.Strict = false
+		if _, err := f.Checkin(append(head, "one more line @ with an at\n"...), CheckinOptions{Rev: rev, Author: "tester", Date: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+			t.Fatal(err)
+		}
+		write, tail := f.verbatimTail()
+		if rev == "" && (len(write) != 2 || len(tail) == 0) {
+			t.Fatalf("verbatim tail: %d texts to write, %d bytes copied; want 2 and the rest", len(write), len(tail))
+		}
+		if _, _, ok := f.rawNode(f.nodes[1]); !ok {
+			t.Fatalf("node %s is not copied verbatim", f.nodes[1].Rev)
+		}
+		fast := f.Bytes()
+		for _, d := range f.nodes {
+			d.recEnd, d.nodeEnd = 0, 0
+		}
+		if slow := f.Bytes(); !bytes.Equal(fast, slow) {
+			t.Fatalf("check-in on %q: verbatim copy differs from writing everything %s", rev, firstDiff(string(fast), string(slow)))
+		}
+		if _, err := Parse("f.txt,v", fast); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -58,9 +58,13 @@ type Delta struct {
 	// recStart and recEnd delimit the delta text record in the file
 	// buffer when it is in GNU RCS's layout (recEnd is 0 otherwise).
 	recStart, recEnd int32
-	idx              int32 // index in File.nodes when parsed: a hint for nextOf
-	hasText          bool
-	seen             bool
+	// nodeStart and nodeEnd delimit the node in the file buffer, from
+	// the newline before it, when it is in GNU RCS's layout (nodeEnd is
+	// 0 otherwise).
+	nodeStart, nodeEnd int32
+	idx                int32 // index in File.nodes when parsed: a hint for nextOf
+	hasText            bool
+	seen               bool
 }
 
 // nextOf returns the delta d.Next names, or nil. GNU RCS writes each chain

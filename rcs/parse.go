@@ -570,6 +570,7 @@ tail:
 			}
 			return nil, p.errf(p.pos, "unexpected %q in delta %s", p.buf[p.pos], d.Rev)
 		}
+		d.nodeEnd = 0 // not GNU's layout
 		if string(w) == "commitid" {
 			p.wordBytes()
 			if d.CommitID, err = p.optWord(); err != nil {
@@ -637,6 +638,9 @@ func (p *parser) fastHeader(d *Delta) bool {
 		return false
 	}
 	d.Author, d.State = p.shared(d.Author), p.shared(d.State)
+	if start > 0 && b[start-1] == '\n' && i < len(b) && b[i] == '\n' {
+		d.nodeStart, d.nodeEnd = int32(start-1), int32(i+1)
+	}
 	p.pos = i
 	return true
 }

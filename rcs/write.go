@@ -113,11 +113,31 @@ func (f *File) verbatimTail() (write []*Delta, tail []byte) {
 
 // writeTree writes delta nodes in RCS's canonical order: a revision, the
 // chain after it, then the branches of the chain's revisions, last first
-// (puttree in GNU RCS).
+// (puttree in GNU RCS). Nodes that the file buffer already holds as they
+// would be written, one after the other, are copied as one run.
 func (f *File) writeTree(b *bytes.Buffer, d *Delta) {
+	var run nodeRun
+	f.writeChain(b, d, &run)
+	b.Write(f.buf[run.start:run.end])
+}
+
+// nodeRun is a run of nodes not yet written, f.buf[start:end].
+type nodeRun struct{ start, end int }
+
+// writeChain is writeTree for the chain from d.
+func (f *File) writeChain(b *bytes.Buffer, d *Delta, run *nodeRun) {
 	var chain []*Delta
 	for ; d != nil; d = f.nextOf(d) {
-		f.writeNode(b, d)
+		start, end, ok := f.rawNode(d)
+		if !ok || start != run.end {
+			b.Write(f.buf[run.start:run.end])
+			*run = nodeRun{start, start}
+		}
+		if ok {
+			run.end = end
+		} else {
+			f.writeNode(b, d)
+		}
 		if len(d.Branches) > 0 {
 			chain = append(chain, d)
 		}
@@ -127,9 +147,32 @@ func (f *File) writeTree(b *bytes.Buffer, d *Delta) {
 	}
 	for i := len(chain) - 1; i >= 0; i-- {
 		for _, br := range chain[i].Branches {
-			f.writeTree(b, f.deltas[br])
+			f.writeChain(b, f.deltas[br], run)
 		}
 	}
+}
+
+// rawNode reports where the file buffer holds exactly what writeNode
+// would write for d: the node was parsed in GNU RCS's layout and its
+// fields still have the values read.
+func (f *File) rawNode(d *Delta) (start, end int, ok bool) {
+	if d.nodeEnd == 0 || len(d.Branches) > 0 || d.CommitID != "" || d.unknown != nil {
+		return 0, 0, false
+	}
+	start, end = int(d.nodeStart), int(d.nodeEnd)
+	raw := f.buf[start:end]
+	i := 1
+	for _, fld := range [...]struct{ v, after string }{
+		{d.Rev, "\ndate\t"}, {d.Date, ";\tauthor "}, {d.Author, ";\tstate "},
+		{d.State, ";\nbranches;\nnext\t"}, {d.Next, ";\n"},
+	} {
+		j, k := i+len(fld.v), i+len(fld.v)+len(fld.after)
+		if k > len(raw) || string(raw[i:j]) != fld.v || string(raw[j:k]) != fld.after {
+			return 0, 0, false
+		}
+		i = k
+	}
+	return start, end, i == len(raw)
 }
 
 func (f *File) writeNode(b *bytes.Buffer, d *Delta) {
