@@ -182,6 +182,11 @@ func (p *parser) keyword(kw string) error {
 	return nil
 }
 
+// at reports whether the input at the current position starts with s.
+func (p *parser) at(s string) bool {
+	return len(p.buf)-p.pos >= len(s) && string(p.buf[p.pos:p.pos+len(s)]) == s
+}
+
 // str reads an @-quoted string and returns its raw (still quoted) bytes.
 func (p *parser) str() (atString, error) {
 	p.skipSpace()
@@ -468,23 +473,31 @@ func (p *parser) file() (*File, error) {
 		if d.hasText {
 			return nil, p.errf(off, "second delta text for %s", rev)
 		}
-		if err := p.keyword("log"); err != nil {
+		// GNU RCS's own layout ("\nlog\n@", "\ntext\n@") is taken in one
+		// step; anything else goes through the tokenizer.
+		if p.at("\nlog\n@") {
+			p.pos += len("\nlog\n")
+		} else if err := p.keyword("log"); err != nil {
 			return nil, err
 		}
 		if d.log, err = p.str(); err != nil {
 			return nil, err
 		}
-		for string(p.peekWord()) != "text" {
-			if p.peekByte() < 0 {
-				return nil, p.errf(p.pos, "unexpected end of file, want \"text\"")
+		if p.at("\ntext\n@") {
+			p.pos += len("\ntext\n")
+		} else {
+			for string(p.peekWord()) != "text" {
+				if p.peekByte() < 0 {
+					return nil, p.errf(p.pos, "unexpected end of file, want \"text\"")
+				}
+				raw, err := p.newphrase()
+				if err != nil {
+					return nil, err
+				}
+				d.addPhrase(raw, true)
 			}
-			raw, err := p.newphrase()
-			if err != nil {
-				return nil, err
-			}
-			d.addPhrase(raw, true)
+			p.wordBytes()
 		}
-		p.wordBytes()
 		if d.text, err = p.str(); err != nil {
 			return nil, err
 		}
