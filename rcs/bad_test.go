@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func readTestdata(t testing.TB, name string) []byte {
@@ -107,6 +108,7 @@ func TestBadInput(t *testing.T) {
 		{"head points nowhere", edit("head\t1.3;", "head\t2.1;"), "head 2.1"},
 		{"cycle in next", edit("next\t;", "next\t1.3;"), "cycle"},
 		{"bad revision", edit("\n1.1\ndate", "\n1.x\ndate"), ""},
+		{"revision twice", edit("\n1.1\ndate", "\n1.2\ndate"), "revision 1.2 appears twice"},
 		{"missing text", edit("\n\n\n1.1\nlog\n@msg\n@\ntext\n@a2 1\ncharlie\n@\n", "\n"), "no delta text"},
 	}
 	for _, c := range cases {
@@ -165,6 +167,26 @@ func FuzzParse(f *testing.F) {
 		rf.Log(LogOptions{})
 		if _, err := Parse("again,v", rf.Bytes()); err != nil {
 			t.Fatalf("rewrite does not parse: %v", err)
+		}
+		// After a check-in, copying the untouched nodes and texts
+		// verbatim gives what writing them anew gives.
+		if rf.Head == "" {
+			return
+		}
+		head, err := rf.Checkout(rf.Head)
+		if err != nil {
+			return
+		}
+		rf.Strict, rf.Locks = false, nil
+		if _, err := rf.Checkin(append(head, "fuzz\n"...), CheckinOptions{Author: "fuzz", Force: true, Date: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+			return
+		}
+		fast := rf.Bytes()
+		for _, d := range rf.nodes {
+			d.recEnd, d.nodeEnd = 0, 0
+		}
+		if slow := rf.Bytes(); !bytes.Equal(fast, slow) {
+			t.Fatalf("verbatim copy differs from writing everything %s", firstDiff(string(fast), string(slow)))
 		}
 	})
 }

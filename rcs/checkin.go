@@ -160,7 +160,7 @@ func (f *File) Checkin(content []byte, o CheckinOptions) (string, error) {
 	if nd.Date < base.Date && len(nd.Date) == len(base.Date) {
 		return "", fmt.Errorf("%s: Date %s precedes %s in revision %s", f.Name, RCSDate(nd.Date), RCSDate(base.Date), base.Rev)
 	}
-	old, err := f.Checkout(base.Rev)
+	old, err := f.checkout(base.Rev, false) // only read
 	if err != nil {
 		return "", err
 	}

@@ -50,13 +50,55 @@ type Delta struct {
 	Next     string   // trunk: the older revision; branch: the newer one
 	CommitID string   // CVS commit id, "" if none
 
-	extra     [][]byte // unknown phrases, raw
-	textExtra [][]byte
+	// The fields below are kept small: a parse allocates one Delta per
+	// revision, thousands of them.
+	unknown   *phrases // unknown phrases, nil if none (the usual case)
 	log, text atString
-	hasText   bool
-	off       int // offset of the node in the file
-	seen      bool
-	textOff   int // offset of the text string
+	off       int32 // offset of the node in the file
+	// recStart and recEnd delimit the delta text record in the file
+	// buffer when it is in GNU RCS's layout (recEnd is 0 otherwise).
+	recStart, recEnd int32
+	// nodeStart and nodeEnd delimit the node in the file buffer, from
+	// the newline before it, when it is in GNU RCS's layout (nodeEnd is
+	// 0 otherwise).
+	nodeStart, nodeEnd int32
+	idx                int32 // index in File.nodes when parsed: a hint for nextOf
+	hasText            bool
+	seen               bool
+}
+
+// nextOf returns the delta d.Next names, or nil. GNU RCS writes each chain
+// in order, so it tries the node after d in the file before the map.
+func (f *File) nextOf(d *Delta) *Delta {
+	if i := int(d.idx) + 1; i < len(f.nodes) && f.nodes[i].Rev == d.Next {
+		return f.nodes[i]
+	}
+	return f.deltas[d.Next]
+}
+
+// phrases are the unknown phrases of a delta, raw: those of its node and
+// those of its text record.
+type phrases struct{ node, text [][]byte }
+
+// phrases returns d's unknown phrases.
+func (d *Delta) phrases() phrases {
+	if d.unknown == nil {
+		return phrases{}
+	}
+	return *d.unknown
+}
+
+// addPhrase keeps an unknown phrase of d's node (or, if inText, of its
+// text record).
+func (d *Delta) addPhrase(raw []byte, inText bool) {
+	if d.unknown == nil {
+		d.unknown = &phrases{}
+	}
+	if inText {
+		d.unknown.text = append(d.unknown.text, raw)
+	} else {
+		d.unknown.node = append(d.unknown.node, raw)
+	}
 }
 
 // atString is the raw content of an @-quoted string, still quoted.
@@ -188,7 +230,7 @@ func (f *File) Resolve(sel string) (string, error) {
 	// major number; otherwise the tip of the branch.
 	if len(fs) == 1 {
 		best := ""
-		for d := f.deltas[f.Head]; d != nil; d = f.deltas[d.Next] {
+		for d := f.deltas[f.Head]; d != nil; d = f.nextOf(d) {
 			if fields(d.Rev)[0] == fs[0] {
 				best = d.Rev
 				break
@@ -242,7 +284,7 @@ func (f *File) Select(sel string) ([]string, error) {
 	var out []string
 	for _, b := range base.Branches {
 		if branchOf(b) == rev {
-			for d := f.deltas[b]; d != nil; d = f.deltas[d.Next] {
+			for d := f.deltas[b]; d != nil; d = f.nextOf(d) {
 				out = append(out, d.Rev)
 				if d.Next == "" {
 					break
@@ -263,7 +305,7 @@ func (f *File) branchTip(base *Delta, br string) *Delta {
 		if branchOf(b) == br {
 			d := f.deltas[b]
 			for d.Next != "" {
-				d = f.deltas[d.Next]
+				d = f.nextOf(d)
 			}
 			return d
 		}
@@ -293,7 +335,7 @@ func (f *File) path(rev string) ([]*Delta, error) {
 		if d.Rev == trunkStop {
 			break
 		}
-		d = f.deltas[d.Next]
+		d = f.nextOf(d)
 	}
 	// Then each branch level.
 	parts := strings.Split(rev, ".")
@@ -309,7 +351,7 @@ func (f *File) path(rev string) ([]*Delta, error) {
 		if first == nil {
 			return nil, fmt.Errorf("%s: branch %s absent", f.Name, br)
 		}
-		for d = first; ; d = f.deltas[d.Next] {
+		for d = first; ; d = f.nextOf(d) {
 			if d == nil {
 				return nil, fmt.Errorf("%s: revision %s absent", f.Name, stop)
 			}
@@ -327,7 +369,11 @@ type span struct{ off, end uint32 }
 
 // Checkout returns the stored content of revision rev (a number; see
 // Resolve for names), without keyword expansion.
-func (f *File) Checkout(rev string) ([]byte, error) {
+func (f *File) Checkout(rev string) ([]byte, error) { return f.checkout(rev, true) }
+
+// checkout is Checkout; unless own is set, the result may share memory
+// with the file (the head's text) and must not be changed.
+func (f *File) checkout(rev string, own bool) ([]byte, error) {
 	if err := f.refresh(); err != nil {
 		return nil, err
 	}
@@ -337,7 +383,7 @@ func (f *File) Checkout(rev string) ([]byte, error) {
 	}
 	head := path[0]
 	if len(path) == 1 {
-		if head.text.at {
+		if head.text.at || !own {
 			return head.text.text(), nil
 		}
 		return bytes.Clone(head.text.raw), nil

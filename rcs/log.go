@@ -230,7 +230,7 @@ func (f *File) Log(o LogOptions) string {
 func (f *File) rlogOrder(visit func(*Delta)) {
 	chain := func(d *Delta) []*Delta {
 		var c []*Delta
-		for ; d != nil; d = f.deltas[d.Next] {
+		for ; d != nil; d = f.nextOf(d) {
 			c = append(c, d)
 			if d.Next == "" {
 				break

@@ -3,7 +3,9 @@ package rcs
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
+	"unsafe"
 )
 
 // MaxFileSize is the largest ,v file Parse and Open accept. Lines are kept
@@ -23,20 +25,32 @@ func (e *ParseError) Error() string {
 	return fmt.Sprintf("%s: offset %d: %s", e.File, e.Offset, e.Msg)
 }
 
-// Open reads and parses the ,v file at path.
+// Open reads and parses the ,v file at path. It reads the file with one
+// read of the size fstat gives (a ,v file is replaced by rename, never
+// written in place, so the size does not change under the reader).
 func Open(path string) (*File, error) {
-	fi, err := os.Stat(path)
+	fd, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fd.Close()
+	fi, err := fd.Stat()
 	if err != nil {
 		return nil, err
 	}
 	if fi.Size() > MaxFileSize {
 		return nil, &ParseError{path, 0, fmt.Sprintf("file is %d bytes, more than the %d-byte limit", fi.Size(), MaxFileSize)}
 	}
-	buf, err := os.ReadFile(path)
-	if err != nil {
+	// One byte more than the size, so that a file that grew is noticed.
+	buf := make([]byte, fi.Size()+1)
+	n, err := io.ReadFull(fd, buf)
+	switch {
+	case err == nil:
+		return nil, fmt.Errorf("%s: file changed while it was read", path)
+	case err != io.ErrUnexpectedEOF && err != io.EOF:
 		return nil, err
 	}
-	return Parse(path, buf)
+	return Parse(path, buf[:n:n])
 }
 
 // Parse parses the ,v file held in buf; name is used in errors. The File
@@ -47,8 +61,10 @@ func Parse(name string, buf []byte) (*File, error) {
 		return nil, &ParseError{name, 0, fmt.Sprintf("file is %d bytes, more than the %d-byte limit", len(buf), MaxFileSize)}
 	}
 	p := &parser{name: name, buf: buf}
-	if i := bytes.Index(buf, []byte("\ndesc")); i >= 0 {
-		p.sbuf = string(buf[:i])
+	if len(buf) > 0 {
+		// buf does not change after Parse (see above), so the words can
+		// share its memory instead of a copy of it.
+		p.sbuf = unsafe.String(&buf[0], len(buf))
 	}
 	f, err := p.file()
 	if err != nil {
@@ -65,8 +81,8 @@ type parser struct {
 	buf    []byte
 	pos    int
 	recent []string // recently seen authors and states, shared
-	// sbuf is the admin and delta sections as one string: words are
-	// substrings of it, so parsing thousands of deltas allocates little.
+	// sbuf is buf as a string sharing its memory: words are substrings
+	// of it, so parsing thousands of deltas allocates little.
 	sbuf string
 	slab []Delta // deltas are allocated 256 at a time
 }
@@ -164,6 +180,11 @@ func (p *parser) keyword(kw string) error {
 		return p.errf(p.pos-len(w), "want %q, found %q", kw, w)
 	}
 	return nil
+}
+
+// at reports whether the input at the current position starts with s.
+func (p *parser) at(s string) bool {
+	return len(p.buf)-p.pos >= len(s) && string(p.buf[p.pos:p.pos+len(s)]) == s
 }
 
 // str reads an @-quoted string and returns its raw (still quoted) bytes.
@@ -401,14 +422,22 @@ func (p *parser) file() (*File, error) {
 		if err != nil {
 			return nil, err
 		}
+		d.idx = int32(len(f.nodes))
 		f.nodes = append(f.nodes, d)
 	}
 	f.deltas = make(map[string]*Delta, len(f.nodes))
 	for _, d := range f.nodes {
-		if f.deltas[d.Rev] != nil {
-			return nil, p.errf(d.off, "revision %s appears twice", d.Rev)
-		}
 		f.deltas[d.Rev] = d
+	}
+	if len(f.deltas) != len(f.nodes) {
+		// A revision appears twice: name its second node.
+		seen := make(map[string]bool, len(f.nodes))
+		for _, d := range f.nodes {
+			if seen[d.Rev] {
+				return nil, p.errf(int(d.off), "revision %s appears twice", d.Rev)
+			}
+			seen[d.Rev] = true
+		}
 	}
 	if err := p.keyword("desc"); err != nil {
 		return nil, err
@@ -430,38 +459,72 @@ func (p *parser) file() (*File, error) {
 		if !isNum(rev) {
 			return nil, p.errf(off, "want a revision number for a delta text, found %q", rev)
 		}
-		d := f.deltas[string(rev)]
+		// Texts usually come in the order of the nodes: try that before
+		// the map.
+		var d *Delta
+		if k := len(f.texts); k < len(f.nodes) && f.nodes[k].Rev == string(rev) {
+			d = f.nodes[k]
+		} else {
+			d = f.deltas[string(rev)]
+		}
 		if d == nil {
 			return nil, p.errf(off, "delta text for %s, which is not in the delta list", rev)
 		}
 		if d.hasText {
 			return nil, p.errf(off, "second delta text for %s", rev)
 		}
-		if err := p.keyword("log"); err != nil {
+		// GNU RCS's own layout ("\nlog\n@", "\ntext\n@") is taken in one
+		// step; anything else goes through the tokenizer.
+		if p.at("\nlog\n@") {
+			p.pos += len("\nlog\n")
+		} else if err := p.keyword("log"); err != nil {
 			return nil, err
 		}
 		if d.log, err = p.str(); err != nil {
 			return nil, err
 		}
-		for string(p.peekWord()) != "text" {
-			if p.peekByte() < 0 {
-				return nil, p.errf(p.pos, "unexpected end of file, want \"text\"")
+		if p.at("\ntext\n@") {
+			p.pos += len("\ntext\n")
+		} else {
+			for string(p.peekWord()) != "text" {
+				if p.peekByte() < 0 {
+					return nil, p.errf(p.pos, "unexpected end of file, want \"text\"")
+				}
+				raw, err := p.newphrase()
+				if err != nil {
+					return nil, err
+				}
+				d.addPhrase(raw, true)
 			}
-			raw, err := p.newphrase()
-			if err != nil {
-				return nil, err
-			}
-			d.textExtra = append(d.textExtra, raw)
+			p.wordBytes()
 		}
-		p.wordBytes()
-		d.textOff = p.pos
 		if d.text, err = p.str(); err != nil {
 			return nil, err
 		}
 		d.hasText = true
+		if p.gnuRecord(d, off) {
+			d.recStart, d.recEnd = int32(off-2), int32(p.pos+1)
+		}
 		f.texts = append(f.texts, d)
 	}
 	return f, nil
+}
+
+// gnuRecord reports whether the delta text record of d, whose revision
+// number starts at off and whose text string was just read, is exactly
+// what Bytes writes for it:
+//
+//	\n\nREV\nlog\n@LOG@\ntext\n@TEXT@\n
+//
+// Bytes then copies such records verbatim instead of writing them again.
+func (p *parser) gnuRecord(d *Delta, off int) bool {
+	b := p.buf
+	at := func(i int, s string) bool { return i >= 0 && i+len(s) <= len(b) && string(b[i:i+len(s)]) == s }
+	logOpen := off + len(d.Rev) + len("\nlog\n")
+	return d.unknown == nil &&
+		at(off-2, "\n\n") && at(off+len(d.Rev), "\nlog\n@") &&
+		d.log.off == logOpen+1 && at(d.log.off+len(d.log.raw), "@\ntext\n@") &&
+		d.text.off == d.log.off+len(d.log.raw)+len("@\ntext\n@") && at(p.pos, "\n")
 }
 
 func (p *parser) delta() (*Delta, error) {
@@ -470,7 +533,7 @@ func (p *parser) delta() (*Delta, error) {
 	}
 	p.slab = p.slab[:len(p.slab)+1] // the new slot is already zero
 	d := &p.slab[len(p.slab)-1]
-	d.off = p.pos
+	d.off = int32(p.pos)
 	var err error
 	if p.fastHeader(d) {
 		goto tail
@@ -520,6 +583,7 @@ tail:
 			}
 			return nil, p.errf(p.pos, "unexpected %q in delta %s", p.buf[p.pos], d.Rev)
 		}
+		d.nodeEnd = 0 // not GNU's layout
 		if string(w) == "commitid" {
 			p.wordBytes()
 			if d.CommitID, err = p.optWord(); err != nil {
@@ -531,7 +595,7 @@ tail:
 		if err != nil {
 			return nil, err
 		}
-		d.extra = append(d.extra, raw)
+		d.addPhrase(raw, false)
 	}
 }
 
@@ -547,23 +611,23 @@ func (p *parser) fastHeader(d *Delta) bool {
 	start := p.pos
 	b := p.buf
 	i := start
+	// field reads prefix, an id (possibly empty) and the end byte. The
+	// values are short: one loop both finds the end and checks the id,
+	// cheaper than a memchr call followed by a check.
 	field := func(prefix string, end byte) (string, bool) {
-		if !bytes.HasPrefix(b[i:], []byte(prefix)) {
+		if len(b)-i < len(prefix) || string(b[i:i+len(prefix)]) != prefix {
 			return "", false
 		}
 		i += len(prefix)
-		j := bytes.IndexByte(b[i:], end)
-		if j < 0 || i+j > len(p.sbuf) {
+		j := i
+		for j < len(b) && isIDChar(b[j]) {
+			j++
+		}
+		if j >= len(b) || b[j] != end {
 			return "", false
 		}
-		v := b[i : i+j]
-		for _, c := range v {
-			if !isIDChar(c) {
-				return "", false
-			}
-		}
-		s := p.sbuf[i : i+j]
-		i += j + 1
+		s := p.sbuf[i:j]
+		i = j + 1
 		return s, true
 	}
 	var ok bool
@@ -587,6 +651,9 @@ func (p *parser) fastHeader(d *Delta) bool {
 		return false
 	}
 	d.Author, d.State = p.shared(d.Author), p.shared(d.State)
+	if start > 0 && b[start-1] == '\n' && i < len(b) && b[i] == '\n' {
+		d.nodeStart, d.nodeEnd = int32(start-1), int32(i+1)
+	}
 	p.pos = i
 	return true
 }
@@ -598,7 +665,7 @@ func (f *File) check() error {
 	bad := func(d *Delta, format string, args ...any) error {
 		off := 0
 		if d != nil {
-			off = d.off
+			off = int(d.off)
 		}
 		return &ParseError{f.Name, off, fmt.Sprintf(format, args...)}
 	}
@@ -612,7 +679,7 @@ func (f *File) check() error {
 		if !d.hasText {
 			return bad(d, "revision %s has no delta text", d.Rev)
 		}
-		if d.Next != "" && f.deltas[d.Next] == nil {
+		if d.Next != "" && f.nextOf(d) == nil {
 			return bad(d, "revision %s: next %s is not in the delta list", d.Rev, d.Next)
 		}
 		for _, b := range d.Branches {
@@ -638,7 +705,7 @@ func (f *File) check() error {
 			if d.Next == "" {
 				break
 			}
-			d = f.deltas[d.Next]
+			d = f.nextOf(d)
 		}
 		return nil
 	}

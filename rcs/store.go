@@ -84,8 +84,13 @@ func Update(rcsPath string, create bool, change func(*File) error) (*File, error
 	if err := change(f); err != nil {
 		return nil, err
 	}
-	if _, err := lf.Write(f.Bytes()); err != nil {
-		return nil, fmt.Errorf("writing %s: %w", sem, err)
+	// The untouched tail of the old file is written straight from its
+	// buffer: no copy of it is made.
+	head, tail := f.parts()
+	for _, part := range [][]byte{head, tail} {
+		if _, err := lf.Write(part); err != nil {
+			return nil, fmt.Errorf("writing %s: %w", sem, err)
+		}
 	}
 	if err := lf.Close(); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", sem, err)
