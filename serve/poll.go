@@ -772,7 +772,10 @@ func (l *loop) endAfterSend(c *conn, err error) {
 		l.finish(c, err)
 		return
 	}
-	l.setInterest(c)
+	// Try the socket before asking epoll about it: the last answer
+	// usually fits, and the connection then closes without an
+	// EPOLL_CTL_MOD for output it never needed.
+	l.send(c)
 }
 
 // send writes c's pending answers until the socket takes no more. It
@@ -783,7 +786,11 @@ func (l *loop) send(c *conn) bool {
 		return false
 	}
 	for c.pending() > 0 {
-		n, err := poller.Send(c.fd, c.out[c.sent:])
+		// The last answers of an ending connection are corked (MSG_MORE)
+		// so that finish's shutdown sends them and the FIN in one segment.
+		more := c.state == connEnding
+		c.corked = c.corked || more
+		n, err := poller.Send(c.fd, c.out[c.sent:], more)
 		if err == unix.EAGAIN {
 			l.partialWrites++
 			break
@@ -873,6 +880,11 @@ func (l *loop) finish(c *conn, err error) {
 	l.idle.remove(c)
 	l.conns[c.fd] = nil
 	l.live--
+	if c.corked {
+		// Send the corked answer with the FIN before close, which would
+		// discard it for a reset if more input arrived meanwhile.
+		unix.Shutdown(c.fd, unix.SHUT_WR)
+	}
 	unix.Close(c.fd)
 	func() {
 		defer func() {
@@ -925,6 +937,7 @@ type conn struct {
 	flusher  Flusher // sess as a Flusher, or nil
 	state    connState
 	endErr   error // why an ending connection ends
+	corked   bool  // answers were sent with MSG_MORE: shut down before close
 	interest poller.Interest
 
 	in      []byte // the start of a request (or, with backlog, requests) not yet answered
