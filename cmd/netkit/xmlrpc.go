@@ -63,7 +63,7 @@ type xmlrpcServeOptions struct {
 // AddFlags registers the options on fs.
 func (o *xmlrpcServeOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.addr, "addr", defaultXMLRPCAddr, "TCP address to listen on (port 0: any free port)")
-	fs.StringVar(&o.arch, "arch", string(serve.PerConn), "server architecture: "+archList()+", or "+archHTTP+" (net/http)")
+	fs.StringVar(&o.arch, "arch", string(serve.Poll), "server architecture: "+archList()+", or "+archHTTP+" (net/http)")
 	fs.IntVar(&o.maxBody, "max-body", xmlrpc.DefaultMaxBody, "largest request body in bytes, also after gunzip")
 	fs.StringVar(&o.urlFile, "url-file", "", "write the server's URL to FILE once it listens")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "do not log connections")
@@ -86,10 +86,14 @@ with system.listMethods, system.methodHelp, system.methodSignature and
 system.multicall. nil is allowed (Python's allow_none=True) and 64-bit
 integers are answered as <i8>. HTTP/1.1 keep-alive; gzip both ways.
 
-By default the server runs on netkit's serve engines with a minimal HTTP/1.1
-framing; --arch http runs it under Go's net/http instead.`,
+By default the server runs on netkit's poll engine (one event loop, no
+goroutine per connection: the cheapest per call and per connection) with a
+minimal HTTP/1.1 framing. Methods run on the loop, which suits the demo's
+quick ones; --arch perconn gives each connection its own goroutine, and
+--arch http runs the server under Go's net/http instead.`,
 		Example: `  netkit xmlrpc serve
   netkit xmlrpc serve --addr 127.0.0.1:0 --url-file /tmp/url --quiet
+  netkit xmlrpc serve --arch perconn
   netkit xmlrpc serve --arch http`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -211,7 +215,7 @@ func xmlrpcService() service {
 	return service{
 		name: "xmlrpc",
 		start: func(ctx context.Context, log *slog.Logger) (string, <-chan error, error) {
-			addr, done, err := startXMLRPC(ctx, newDemoXMLRPC(xmlrpc.DefaultMaxBody, log), string(serve.PerConn), defaultXMLRPCAddr, log)
+			addr, done, err := startXMLRPC(ctx, newDemoXMLRPC(xmlrpc.DefaultMaxBody, log), string(serve.Poll), defaultXMLRPCAddr, log)
 			if err != nil {
 				return "", nil, err
 			}
@@ -495,7 +499,7 @@ func (o *xmlrpcBenchOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.duration, "duration", 2*time.Second, "how long each row runs")
 	fs.IntSliceVar(&o.conns, "conns", []int{1, 16}, "connection counts to run")
 	fs.StringVar(&o.python, "python", "python3", "the Python 3 interpreter that runs SimpleXMLRPCServer")
-	fs.StringSliceVar(&o.archs, "arch", []string{string(serve.PerConn)}, "netkit server architectures to measure (any of xmlrpc serve --arch)")
+	fs.StringSliceVar(&o.archs, "arch", []string{string(serve.Poll)}, "netkit server architectures to measure (any of xmlrpc serve --arch)")
 	fs.StringVar(&o.pin, "pin", "", "run the servers on these CPUs with taskset (for example 0); empty: no pinning")
 }
 
