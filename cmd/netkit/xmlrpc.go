@@ -492,6 +492,7 @@ type xmlrpcBenchOptions struct {
 	python   string
 	archs    []string
 	pin      string
+	log      bool
 }
 
 // AddFlags registers the options on fs.
@@ -501,6 +502,7 @@ func (o *xmlrpcBenchOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.python, "python", "python3", "the Python 3 interpreter that runs SimpleXMLRPCServer")
 	fs.StringSliceVar(&o.archs, "arch", []string{string(serve.Poll)}, "netkit server architectures to measure (any of xmlrpc serve --arch)")
 	fs.StringVar(&o.pin, "pin", "", "run the servers on these CPUs with taskset (for example 0); empty: no pinning")
+	fs.BoolVar(&o.log, "log", false, "let both servers log (netkit two lines per connection, Python one per request) to /dev/null")
 }
 
 func newXMLRPCBenchCommand() *cobra.Command {
@@ -519,10 +521,13 @@ For every row it prints calls/s and the server process's CPU time per call
 (user+system from /proc/PID/stat), the fair measure on a small machine
 where the load generator competes for the CPUs, and then the ratios
 netkit/Python. The load generator is a lean raw-TCP client in this process;
-every answer is checked for <int>15</int>.`,
+every answer is checked for <int>15</int>. Both servers run without
+logging; --log lets both log as they do by default (to /dev/null), which
+measures what their log lines cost.`,
 		Example: `  netkit xmlrpc bench
   netkit xmlrpc bench --duration 5s --conns 1,4,16 --arch perconn,http
-  netkit xmlrpc bench --pin 0`,
+  netkit xmlrpc bench --pin 0
+  netkit xmlrpc bench --log`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runXMLRPCBench(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -560,19 +565,19 @@ func runXMLRPCBench(ctx context.Context, opts xmlrpcBenchOptions, stdout, stderr
 	}()
 	var netkits []*bench.Server
 	for _, a := range opts.archs {
-		s, err := bench.StartNetkit(exe, []string{"--arch", a}, "netkit "+a, opts.pin)
+		s, err := bench.StartNetkit(exe, []string{"--arch", a}, "netkit "+a, opts.pin, opts.log)
 		if err != nil {
 			return err
 		}
 		servers = append(servers, s)
 		netkits = append(netkits, s)
 	}
-	py10, err := bench.StartPython(opts.python, false, opts.pin)
+	py10, err := bench.StartPython(opts.python, false, opts.pin, opts.log)
 	if err != nil {
 		return err
 	}
 	servers = append(servers, py10)
-	py11, err := bench.StartPython(opts.python, true, opts.pin)
+	py11, err := bench.StartPython(opts.python, true, opts.pin, opts.log)
 	if err != nil {
 		return err
 	}
@@ -622,6 +627,10 @@ func runXMLRPCBench(ctx context.Context, opts xmlrpcBenchOptions, stdout, stderr
 		}
 		fmt.Fprintf(stdout, "%-22s %-20s %13.1fx %18s\n", r.name, r.load, r.rate/r.pyRate, cpu)
 	}
-	fmt.Fprintf(stdout, "%d rows of %v each; Python's keep-alive rows use protocol_version HTTP/1.1 (it serves one connection at a time)\n", rows, opts.duration)
+	logging := "no logging"
+	if opts.log {
+		logging = "both servers logging to /dev/null"
+	}
+	fmt.Fprintf(stdout, "%d rows of %v each, %s; Python's keep-alive rows use protocol_version HTTP/1.1 (it serves one connection at a time)\n", rows, opts.duration, logging)
 	return nil
 }
