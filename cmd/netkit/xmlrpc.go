@@ -177,9 +177,7 @@ func startXMLRPC(ctx context.Context, srv *xmlrpc.Server, arch, addr string, log
 	if err != nil {
 		return "", nil, withExit(exitUsage, err)
 	}
-	// No TCP keep-alive probes: they cost three setsockopt calls for every
-	// accepted connection, and HTTP has its own idle timeout.
-	ln, err := (&net.ListenConfig{KeepAlive: -1}).Listen(ctx, "tcp", addr)
+	ln, err := xmlrpc.Listen(ctx, addr)
 	if err != nil {
 		return "", nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
