@@ -302,6 +302,7 @@ type loop struct {
 	buf     []byte    // read buffer shared by the connections
 	idle    connList  // live connections, least recently active first
 	now     time.Time // time of the last wake-up
+	yielded time.Time // when the loop last passed through the scheduler
 	stopped bool      // graceful stop begun
 
 	// Counters for tests, read only after the loop has ended.
@@ -349,6 +350,9 @@ func (l *loop) run() (err error) {
 			return fmt.Errorf("serve: event loop %d: %w", l.id, werr)
 		}
 		l.now = time.Now()
+		if l.now.Sub(l.yielded) >= yieldEvery {
+			l.yield()
+		}
 		if woken {
 			l.adoptHanded()
 			switch l.e.state.Load() {
@@ -375,6 +379,21 @@ func (l *loop) run() (err error) {
 			return nil
 		}
 	}
+}
+
+// yieldEvery is how often a busy loop passes through the Go scheduler; it
+// must stay under the runtime's 10 ms preemption slice.
+const yieldEvery = 4 * time.Millisecond
+
+// yield passes through the Go scheduler. A loop that only ever blocks in
+// epoll_wait never does otherwise, and Go's sysmon then takes it for a
+// goroutine that has run too long: it takes the loop's P away in every
+// epoll_wait and keeps itself awake at its 20 µs period, which cost about
+// a tenth of the server's CPU time. One Gosched every few milliseconds
+// (a thread hand-off, as the loop is locked to its thread) stops that.
+func (l *loop) yield() {
+	runtime.Gosched()
+	l.yielded = l.now
 }
 
 // exit closes what the loop still holds: the listener, every connection
@@ -772,7 +791,10 @@ func (l *loop) endAfterSend(c *conn, err error) {
 		l.finish(c, err)
 		return
 	}
-	l.setInterest(c)
+	// Try the socket before asking epoll about it: the last answer
+	// usually fits, and the connection then closes without an
+	// EPOLL_CTL_MOD for output it never needed.
+	l.send(c)
 }
 
 // send writes c's pending answers until the socket takes no more. It
@@ -783,7 +805,11 @@ func (l *loop) send(c *conn) bool {
 		return false
 	}
 	for c.pending() > 0 {
-		n, err := poller.Send(c.fd, c.out[c.sent:])
+		// The last answers of an ending connection are corked (MSG_MORE)
+		// so that finish's shutdown sends them and the FIN in one segment.
+		more := c.state == connEnding
+		c.corked = c.corked || more
+		n, err := poller.Send(c.fd, c.out[c.sent:], more)
 		if err == unix.EAGAIN {
 			l.partialWrites++
 			break
@@ -873,6 +899,11 @@ func (l *loop) finish(c *conn, err error) {
 	l.idle.remove(c)
 	l.conns[c.fd] = nil
 	l.live--
+	if c.corked {
+		// Send the corked answer with the FIN before close, which would
+		// discard it for a reset if more input arrived meanwhile.
+		unix.Shutdown(c.fd, unix.SHUT_WR)
+	}
 	unix.Close(c.fd)
 	func() {
 		defer func() {
@@ -925,6 +956,7 @@ type conn struct {
 	flusher  Flusher // sess as a Flusher, or nil
 	state    connState
 	endErr   error // why an ending connection ends
+	corked   bool  // answers were sent with MSG_MORE: shut down before close
 	interest poller.Interest
 
 	in      []byte // the start of a request (or, with backlog, requests) not yet answered

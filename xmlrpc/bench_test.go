@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"testing"
+
+	"github.com/netkit-go/netkit/serve"
 )
 
 const deckCall = "<?xml version='1.0'?>\n<methodCall>\n<methodName>addtogether</methodName>\n<params>\n" +
@@ -34,6 +36,27 @@ func BenchmarkServeAddTogether(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkServeNewConnection is the same call as the first and only one
+// of a new connection (Python's own mode): a new session, no buffers yet,
+// Connection: close.
+func BenchmarkServeNewConnection(b *testing.B) {
+	s := NewDemoServer(ServerOptions{})
+	p := s.StreamProtocol()
+	req := []byte(fmt.Sprintf("POST /RPC2 HTTP/1.1\r\nHost: 127.0.0.1:7001\r\nAccept-Encoding: gzip\r\nContent-Type: text/xml\r\nUser-Agent: Python-xmlrpc/3.11\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", len(deckCall), deckCall))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(req)))
+	for b.Loop() {
+		sess := p.NewSession(nil)
+		if n, err := p.Split(req); err != nil || n != len(req) {
+			b.Fatal(n, err)
+		}
+		if _, err := sess.Serve(req, nil); err != serve.ErrClose {
+			b.Fatal(err)
+		}
+		sess.Close(nil)
 	}
 }
 

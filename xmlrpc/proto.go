@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -51,16 +53,38 @@ func (p *streamProtocol) Split(buf []byte) (int, error) {
 	return head + h.contentLength, nil
 }
 
-// NewSession starts the state of one connection: a reusable response buffer.
-func (p *streamProtocol) NewSession(peer net.Addr) serve.Session { return &streamSession{s: p.s} }
+// NewSession starts the state of one connection: a reusable response
+// buffer. Sessions are recycled (Close returns them), so that a connection
+// that makes one call, Python's own mode, costs no allocation here.
+func (p *streamProtocol) NewSession(peer net.Addr) serve.Session {
+	ss := sessionPool.Get().(*streamSession)
+	ss.s = p.s
+	return ss
+}
 
 type streamSession struct {
 	s    *Server
 	body []byte // scratch for response bodies
 }
 
-// Close does nothing: the session holds no resources.
-func (ss *streamSession) Close(error) {}
+// sessionPool holds the sessions of closed connections.
+var sessionPool = sync.Pool{New: func() any { return &streamSession{body: make([]byte, 0, 1024)} }}
+
+// keepBody is the largest response buffer a recycled session keeps.
+const keepBody = 64 << 10
+
+// Close recycles the session; the engine calls no method after Close.
+func (ss *streamSession) Close(error) {
+	if cap(ss.body) > keepBody {
+		ss.body = make([]byte, 0, 1024)
+	}
+	ss.s = nil
+	sessionPool.Put(ss)
+}
+
+// maxHead is room for the head of a 200 answer: status line, Server,
+// Date, Connection, Content-Type, Content-Encoding and Content-Length.
+const maxHead = 256
 
 // head is what the server needs from an HTTP request head.
 type head struct {
@@ -179,6 +203,7 @@ func (ss *streamSession) Serve(req, out []byte) ([]byte, error) {
 	if herr != nil {
 		return ss.simple(out, &h, herr.status, herr.msg), closeErr(&h)
 	}
+	out = slices.Grow(out, maxHead+len(resp)) // one allocation for a new connection's buffer
 	out = appendStatus(out, &h, http.StatusOK)
 	out = append(out, "Content-Type: text/xml\r\n"...)
 	if gz {

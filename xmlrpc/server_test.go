@@ -38,10 +38,21 @@ func testServer() *Server {
 	return s
 }
 
-// startStream serves s on a serve engine on a free port and returns its URL.
+// streamArchs are the serve engines the stream protocol is tested under:
+// the goroutine-per-connection engine and the event loop that `netkit
+// xmlrpc serve` uses by default.
+var streamArchs = []serve.Arch{serve.PerConn, serve.Poll}
+
+// startStream serves s on the poll engine on a free port and returns its URL.
 func startStream(t *testing.T, s *Server) string {
 	t.Helper()
-	srv, err := serve.New(s.StreamProtocol(), serve.Config{Addr: "127.0.0.1:0", MaxRequest: s.MaxRequest()})
+	return startStreamArch(t, s, serve.Poll)
+}
+
+// startStreamArch serves s on engine arch on a free port and returns its URL.
+func startStreamArch(t *testing.T, s *Server, arch serve.Arch) string {
+	t.Helper()
+	srv, err := serve.New(s.StreamProtocol(), serve.Config{Arch: arch, Addr: "127.0.0.1:0", MaxRequest: s.MaxRequest()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,9 +72,12 @@ func startHTTP(t *testing.T, s *Server) string {
 	return hs.URL + "/RPC2"
 }
 
-// bothModes runs f against the stream protocol and the http.Handler.
+// bothModes runs f against the stream protocol (under each of streamArchs)
+// and the http.Handler.
 func bothModes(t *testing.T, f func(t *testing.T, url string)) {
-	t.Run("stream", func(t *testing.T) { f(t, startStream(t, testServer())) })
+	for _, arch := range streamArchs {
+		t.Run("stream-"+string(arch), func(t *testing.T) { f(t, startStreamArch(t, testServer(), arch)) })
+	}
 	t.Run("http", func(t *testing.T) { f(t, startHTTP(t, testServer())) })
 }
 
@@ -184,7 +198,9 @@ func TestGzipBothWays(t *testing.T) {
 }
 
 func TestContextTimeout(t *testing.T) {
-	c := NewClient(startStream(t, testServer()))
+	// perconn: the method sleeps for 5 s, which on an event loop would hold
+	// up every other connection of the test server.
+	c := NewClient(startStreamArch(t, testServer(), serve.PerConn))
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	_, err := c.Call(ctx, "sleep", 5000)
@@ -274,7 +290,10 @@ func TestBadInput(t *testing.T) {
 		s.RegisterMethod("panics", func(context.Context, []any) (any, error) { panic("on purpose") }, "")
 		return s
 	}
-	modes := map[string]string{"stream": startStream(t, small()), "http": startHTTP(t, small())}
+	modes := map[string]string{"http": startHTTP(t, small())}
+	for _, arch := range streamArchs {
+		modes["stream-"+string(arch)] = startStreamArch(t, small(), arch)
+	}
 	for mode, url := range modes {
 		t.Run(mode, func(t *testing.T) { badInput(t, url, post, deep, bomb.Bytes()) })
 	}

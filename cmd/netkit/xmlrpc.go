@@ -63,7 +63,7 @@ type xmlrpcServeOptions struct {
 // AddFlags registers the options on fs.
 func (o *xmlrpcServeOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.addr, "addr", defaultXMLRPCAddr, "TCP address to listen on (port 0: any free port)")
-	fs.StringVar(&o.arch, "arch", string(serve.PerConn), "server architecture: "+archList()+", or "+archHTTP+" (net/http)")
+	fs.StringVar(&o.arch, "arch", string(serve.Poll), "server architecture: "+archList()+", or "+archHTTP+" (net/http)")
 	fs.IntVar(&o.maxBody, "max-body", xmlrpc.DefaultMaxBody, "largest request body in bytes, also after gunzip")
 	fs.StringVar(&o.urlFile, "url-file", "", "write the server's URL to FILE once it listens")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "do not log connections")
@@ -86,10 +86,14 @@ with system.listMethods, system.methodHelp, system.methodSignature and
 system.multicall. nil is allowed (Python's allow_none=True) and 64-bit
 integers are answered as <i8>. HTTP/1.1 keep-alive; gzip both ways.
 
-By default the server runs on netkit's serve engines with a minimal HTTP/1.1
-framing; --arch http runs it under Go's net/http instead.`,
+By default the server runs on netkit's poll engine (one event loop, no
+goroutine per connection: the cheapest per call and per connection) with a
+minimal HTTP/1.1 framing. Methods run on the loop, which suits the demo's
+quick ones; --arch perconn gives each connection its own goroutine, and
+--arch http runs the server under Go's net/http instead.`,
 		Example: `  netkit xmlrpc serve
   netkit xmlrpc serve --addr 127.0.0.1:0 --url-file /tmp/url --quiet
+  netkit xmlrpc serve --arch perconn
   netkit xmlrpc serve --arch http`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -173,9 +177,7 @@ func startXMLRPC(ctx context.Context, srv *xmlrpc.Server, arch, addr string, log
 	if err != nil {
 		return "", nil, withExit(exitUsage, err)
 	}
-	// No TCP keep-alive probes: they cost three setsockopt calls for every
-	// accepted connection, and HTTP has its own idle timeout.
-	ln, err := (&net.ListenConfig{KeepAlive: -1}).Listen(ctx, "tcp", addr)
+	ln, err := xmlrpc.Listen(ctx, addr)
 	if err != nil {
 		return "", nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
@@ -211,7 +213,7 @@ func xmlrpcService() service {
 	return service{
 		name: "xmlrpc",
 		start: func(ctx context.Context, log *slog.Logger) (string, <-chan error, error) {
-			addr, done, err := startXMLRPC(ctx, newDemoXMLRPC(xmlrpc.DefaultMaxBody, log), string(serve.PerConn), defaultXMLRPCAddr, log)
+			addr, done, err := startXMLRPC(ctx, newDemoXMLRPC(xmlrpc.DefaultMaxBody, log), string(serve.Poll), defaultXMLRPCAddr, log)
 			if err != nil {
 				return "", nil, err
 			}
@@ -488,6 +490,7 @@ type xmlrpcBenchOptions struct {
 	python   string
 	archs    []string
 	pin      string
+	log      bool
 }
 
 // AddFlags registers the options on fs.
@@ -495,8 +498,9 @@ func (o *xmlrpcBenchOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.duration, "duration", 2*time.Second, "how long each row runs")
 	fs.IntSliceVar(&o.conns, "conns", []int{1, 16}, "connection counts to run")
 	fs.StringVar(&o.python, "python", "python3", "the Python 3 interpreter that runs SimpleXMLRPCServer")
-	fs.StringSliceVar(&o.archs, "arch", []string{string(serve.PerConn)}, "netkit server architectures to measure (any of xmlrpc serve --arch)")
+	fs.StringSliceVar(&o.archs, "arch", []string{string(serve.Poll)}, "netkit server architectures to measure (any of xmlrpc serve --arch)")
 	fs.StringVar(&o.pin, "pin", "", "run the servers on these CPUs with taskset (for example 0); empty: no pinning")
+	fs.BoolVar(&o.log, "log", false, "let both servers log (netkit two lines per connection, Python one per request) to /dev/null")
 }
 
 func newXMLRPCBenchCommand() *cobra.Command {
@@ -515,10 +519,13 @@ For every row it prints calls/s and the server process's CPU time per call
 (user+system from /proc/PID/stat), the fair measure on a small machine
 where the load generator competes for the CPUs, and then the ratios
 netkit/Python. The load generator is a lean raw-TCP client in this process;
-every answer is checked for <int>15</int>.`,
+every answer is checked for <int>15</int>. Both servers run without
+logging; --log lets both log as they do by default (to /dev/null), which
+measures what their log lines cost.`,
 		Example: `  netkit xmlrpc bench
   netkit xmlrpc bench --duration 5s --conns 1,4,16 --arch perconn,http
-  netkit xmlrpc bench --pin 0`,
+  netkit xmlrpc bench --pin 0
+  netkit xmlrpc bench --log`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runXMLRPCBench(cmd.Context(), opts, cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -556,19 +563,19 @@ func runXMLRPCBench(ctx context.Context, opts xmlrpcBenchOptions, stdout, stderr
 	}()
 	var netkits []*bench.Server
 	for _, a := range opts.archs {
-		s, err := bench.StartNetkit(exe, []string{"--arch", a}, "netkit "+a, opts.pin)
+		s, err := bench.StartNetkit(exe, []string{"--arch", a}, "netkit "+a, opts.pin, opts.log)
 		if err != nil {
 			return err
 		}
 		servers = append(servers, s)
 		netkits = append(netkits, s)
 	}
-	py10, err := bench.StartPython(opts.python, false, opts.pin)
+	py10, err := bench.StartPython(opts.python, false, opts.pin, opts.log)
 	if err != nil {
 		return err
 	}
 	servers = append(servers, py10)
-	py11, err := bench.StartPython(opts.python, true, opts.pin)
+	py11, err := bench.StartPython(opts.python, true, opts.pin, opts.log)
 	if err != nil {
 		return err
 	}
@@ -618,6 +625,10 @@ func runXMLRPCBench(ctx context.Context, opts xmlrpcBenchOptions, stdout, stderr
 		}
 		fmt.Fprintf(stdout, "%-22s %-20s %13.1fx %18s\n", r.name, r.load, r.rate/r.pyRate, cpu)
 	}
-	fmt.Fprintf(stdout, "%d rows of %v each; Python's keep-alive rows use protocol_version HTTP/1.1 (it serves one connection at a time)\n", rows, opts.duration)
+	logging := "no logging"
+	if opts.log {
+		logging = "both servers logging to /dev/null"
+	}
+	fmt.Fprintf(stdout, "%d rows of %v each, %s; Python's keep-alive rows use protocol_version HTTP/1.1 (it serves one connection at a time)\n", rows, opts.duration, logging)
 	return nil
 }

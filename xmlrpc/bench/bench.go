@@ -60,20 +60,27 @@ func (s *Server) Stop() {
 
 // StartPython starts the deck's Python server with python; http11 patches
 // it to answer HTTP/1.1 with keep-alive. pin, if not empty, is a taskset
-// CPU list to run it on.
-func StartPython(python string, http11 bool, pin string) (*Server, error) {
+// CPU list to run it on. With log the server logs every request, as the
+// deck's server does by default, to /dev/null; otherwise it logs nothing
+// and its stderr is this process's.
+func StartPython(python string, http11 bool, pin string, log bool) (*Server, error) {
 	argv := []string{python, "-c", pyServer}
 	name := "python"
 	if http11 {
 		argv = append(argv, "--http11")
 		name = "python HTTP/1.1"
 	}
+	if log {
+		argv = append(argv, "--log")
+	}
 	cmd := pinned(argv, pin)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stderr = os.Stderr
+	if !log {
+		cmd.Stderr = os.Stderr
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", python, err)
 	}
@@ -87,17 +94,24 @@ func StartPython(python string, http11 bool, pin string) (*Server, error) {
 }
 
 // StartNetkit starts `netkit xmlrpc serve` as exe with extra arguments
-// (for example --arch), on a free port.
-func StartNetkit(exe string, extra []string, name, pin string) (*Server, error) {
+// (for example --arch), on a free port. With log it logs its connections
+// (two lines each) to /dev/null; otherwise it runs with --quiet and its
+// stderr is this process's.
+func StartNetkit(exe string, extra []string, name, pin string, log bool) (*Server, error) {
 	dir, err := os.MkdirTemp("", "netkit-bench")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
 	urlFile := dir + "/url"
-	argv := append([]string{exe, "xmlrpc", "serve", "--addr", "127.0.0.1:0", "--url-file", urlFile, "--quiet"}, extra...)
-	cmd := pinned(argv, pin)
-	cmd.Stderr = os.Stderr
+	argv := []string{exe, "xmlrpc", "serve", "--addr", "127.0.0.1:0", "--url-file", urlFile}
+	if !log {
+		argv = append(argv, "--quiet")
+	}
+	cmd := pinned(append(argv, extra...), pin)
+	if !log {
+		cmd.Stderr = os.Stderr
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start netkit: %w", err)
 	}

@@ -4,6 +4,8 @@ package poller
 
 import (
 	"errors"
+	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -43,7 +45,7 @@ func TestEventsCarryFdAndGeneration(t *testing.T) {
 	if evs, _, err := p.Wait(0); err != nil || len(evs) != 0 {
 		t.Fatalf("idle Wait = %v, %v", evs, err)
 	}
-	if _, err := Send(b, []byte("hi")); err != nil {
+	if _, err := Send(b, []byte("hi"), false); err != nil {
 		t.Fatal(err)
 	}
 	evs, woken, err := p.Wait(time.Second)
@@ -110,10 +112,10 @@ func TestHangupAndSendErrors(t *testing.T) {
 	if err != nil || len(evs) != 1 || !evs[0].Failed() {
 		t.Fatalf("after the peer closed: %+v, %v", evs, err)
 	}
-	if _, err := Send(a, []byte("x")); !errors.Is(err, unix.EPIPE) {
+	if _, err := Send(a, []byte("x"), false); !errors.Is(err, unix.EPIPE) {
 		t.Fatalf("Send to a closed peer = %v, want EPIPE (and no SIGPIPE)", err)
 	}
-	if n, err := Send(a, nil); n != 0 || err != nil {
+	if n, err := Send(a, nil, false); n != 0 || err != nil {
 		t.Fatalf("empty Send = %d, %v", n, err)
 	}
 }
@@ -123,7 +125,7 @@ func TestSendFillsThenEAGAIN(t *testing.T) {
 	big := make([]byte, 1<<20)
 	total := 0
 	for {
-		n, err := Send(a, big)
+		n, err := Send(a, big, false)
 		if err == unix.EAGAIN {
 			break
 		}
@@ -149,5 +151,81 @@ func TestDupIsNonBlocking(t *testing.T) {
 	}
 	if err := SocketError(d); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAcceptPeerAddress checks that Accept reports the peer exactly as
+// unix.Accept4 would, for IPv4, IPv6 and Unix-domain clients, and that it
+// returns a bare EAGAIN when nobody waits.
+func TestAcceptPeerAddress(t *testing.T) {
+	for _, tc := range []struct {
+		network, addr string
+	}{
+		{"tcp4", "127.0.0.1:0"},
+		{"tcp6", "[::1]:0"},
+		{"unix", t.TempDir() + "/s"},
+	} {
+		t.Run(tc.network, func(t *testing.T) {
+			ln, err := net.Listen(tc.network, tc.addr)
+			if err != nil {
+				t.Skipf("cannot listen on %s: %v", tc.network, err)
+			}
+			defer ln.Close()
+			raw, err := ln.(interface {
+				File() (*os.File, error)
+			}).File()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer raw.Close()
+			lfd := int(raw.Fd())
+			unix.SetNonblock(lfd, true)
+			if _, _, err := Accept(lfd); err != unix.EAGAIN {
+				t.Fatalf("Accept with nobody waiting: %v, want EAGAIN", err)
+			}
+			c, err := net.Dial(tc.network, ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			var fd int
+			var peer unix.Sockaddr
+			for i := 0; ; i++ {
+				fd, peer, err = Accept(lfd)
+				if err != unix.EAGAIN || i == 1000 {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unix.Close(fd)
+			switch sa := peer.(type) {
+			case *unix.SockaddrInet4:
+				want := c.LocalAddr().(*net.TCPAddr)
+				if sa.Port != want.Port || !net.IP(sa.Addr[:]).Equal(want.IP) {
+					t.Errorf("peer %v:%d, want %v", net.IP(sa.Addr[:]), sa.Port, want)
+				}
+			case *unix.SockaddrInet6:
+				want := c.LocalAddr().(*net.TCPAddr)
+				if sa.Port != want.Port || !net.IP(sa.Addr[:]).Equal(want.IP) {
+					t.Errorf("peer [%v]:%d, want %v", net.IP(sa.Addr[:]), sa.Port, want)
+				}
+			case *unix.SockaddrUnix:
+				// An unnamed client socket: unix.Accept4 reports "@".
+				if sa.Name != "@" {
+					t.Errorf("unix peer %q, want %q", sa.Name, "@")
+				}
+			default:
+				t.Fatalf("peer %T", peer)
+			}
+			if v, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE); err != nil || v != unix.SOCK_STREAM {
+				t.Errorf("accepted fd type %d, %v", v, err)
+			}
+			if fl, _ := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); fl&unix.O_NONBLOCK == 0 {
+				t.Error("accepted fd is blocking")
+			}
+		})
 	}
 }
