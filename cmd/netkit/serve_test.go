@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -55,9 +54,6 @@ func TestServeEveryService(t *testing.T) {
 			t.Fatalf("line %q: want NAME NETWORK ADDRESS...", line)
 		}
 		network, addr := f[1], f[2]
-		if u, err := url.Parse(f[1]); err == nil && u.Scheme == "http" {
-			network, addr = "tcp", u.Host // xmlrpc prints its URL
-		}
 		host, _, err := net.SplitHostPort(addr)
 		if err != nil {
 			t.Fatalf("line %q: address: %v", line, err)

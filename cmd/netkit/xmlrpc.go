@@ -217,7 +217,7 @@ func xmlrpcService() service {
 			if err != nil {
 				return "", nil, err
 			}
-			return "http://" + addr + "/RPC2 (also /)", done, nil
+			return "tcp " + addr + "  http://" + addr + "/RPC2 (also /)", done, nil
 		},
 	}
 }
