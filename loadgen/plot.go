@@ -83,6 +83,8 @@ func newPlot(title string, servers []string) *plot.Plot {
 	p.X.Tick.Label.XAlign = draw.XRight
 	p.X.Tick.Label.YAlign = draw.YCenter
 	p.Legend.Top = true
+	p.Legend.Left = true
+	p.X.Min, p.X.Max = -0.5, float64(len(servers))-0.5
 	p.Add(plotter.NewGrid())
 	return p
 }

@@ -155,6 +155,7 @@ func runBenchZen(ctx context.Context, opts benchZenOptions, explicitLoad bool, s
 		}
 	}
 	start := time.Now()
+	failed := 0 // cells skipped, or with errors from a server other than a peer
 	rep := loadgen.Report{Machine: b.machine(), Duration: opts.duration.String(), Loads: loads}
 	for _, t := range targets {
 		if ctx.Err() != nil {
@@ -165,6 +166,11 @@ func runBenchZen(ctx context.Context, opts benchZenOptions, explicitLoad bool, s
 			fmt.Fprintf(stderr, "bench: %s: %v\n", t.name, err)
 			for _, l := range loads {
 				cells = append(cells, loadgen.Cell{Server: t.name, Load: l.Name, Conns: l.Conns, Skipped: err.Error()})
+			}
+		}
+		for _, c := range cells {
+			if c.Skipped != "" || (c.Errors > 0 && t.command == "") {
+				failed++
 			}
 		}
 		rep.Cells = append(rep.Cells, cells...)
@@ -184,14 +190,11 @@ func runBenchZen(ctx context.Context, opts benchZenOptions, explicitLoad bool, s
 	if err := writeBenchReport(opts, rep, stdout); err != nil {
 		return err
 	}
-	failed := 0
-	for _, c := range rep.Cells {
-		if c.Errors > 0 || c.Skipped != "" {
-			failed++
-		}
-	}
-	fmt.Fprintf(stderr, "bench: %d servers x %d loads in %s; %d cells with errors or skipped\n",
+	fmt.Fprintf(stderr, "bench: %d servers x %d loads in %s; %d cells failed\n",
 		len(targets), len(loads), time.Since(start).Round(time.Second), failed)
+	if failed > 0 {
+		return fmt.Errorf("%d cells could not be measured or got wrong answers", failed)
+	}
 	return nil
 }
 
@@ -218,11 +221,11 @@ func benchTargets(opts benchZenOptions) ([]benchTarget, error) {
 	}
 	for _, name := range archs {
 		a := serve.Arch(name)
-		if !slices.Contains(serve.Architectures(), a) {
-			return nil, fmt.Errorf("unknown architecture %q; use one of: %s", name, archList())
-		}
 		if slices.Contains(excludedFromCompare, a) {
 			return nil, fmt.Errorf("architecture %s gets its socket from a super-server; benchmark it under inetd or systemd with --peer", name)
+		}
+		if !slices.Contains(serve.Architectures(), a) {
+			return nil, fmt.Errorf("unknown architecture %q; use one of: %s", name, archList())
 		}
 		out = append(out, benchTarget{name: name, arch: a})
 	}
