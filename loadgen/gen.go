@@ -99,13 +99,13 @@ func newGen(cfg Config, sa unix.Sockaddr) (*gen, error) {
 func (g *gen) now() int64 { return int64(time.Since(g.base)) }
 
 func (g *gen) run(ctx context.Context) (*Result, error) {
-	for i := range g.conns {
-		g.connect(i)
-	}
 	start := g.now()
 	warmEnd := start + int64(g.cfg.Warmup)
 	if g.cfg.Warmup <= 0 {
 		g.startMeasuring(start)
+	}
+	for i := range g.conns {
+		g.connect(i)
 	}
 	end := warmEnd + int64(g.cfg.Duration)
 	lastScan := start

@@ -1,7 +1,9 @@
 package loadgen
 
 import (
+	"errors"
 	"fmt"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -12,8 +14,16 @@ type IdleConns struct {
 	fds []int
 }
 
-// OpenIdle opens n connections to addr and sends nothing on them. On error
-// it closes the ones it opened.
+// idleConnectTimeout bounds each connect of OpenIdle: a server that does
+// not accept fills its listen backlog, and the kernel then drops the
+// handshakes and retries them for minutes. 3 s leaves room for the first
+// two retries (after 1 and 3 s) of a server that accepts slowly.
+const idleConnectTimeout = 3 * time.Second
+
+// OpenIdle opens n connections to addr and sends nothing on them. If a
+// connection fails or does not complete within a second, it stops there and
+// returns the connections opened so far (nil if none) with the error.
+// A connect that timed out is reported as "timed out".
 func OpenIdle(addr string, n int) (*IdleConns, error) {
 	sa, err := resolve(addr)
 	if err != nil {
@@ -23,13 +33,24 @@ func OpenIdle(addr string, n int) (*IdleConns, error) {
 	for range n {
 		fd, err := unix.Socket(sockFamily(sa), unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 		if err != nil {
-			ic.Close()
-			return nil, fmt.Errorf("idle connection %d: socket: %w", len(ic.fds)+1, err)
+			err = fmt.Errorf("idle connection %d: socket: %w", len(ic.fds)+1, err)
+			if len(ic.fds) == 0 {
+				return nil, err
+			}
+			return ic, err
 		}
+		tv := unix.NsecToTimeval(int64(idleConnectTimeout))
+		unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv)
 		if err := unix.Connect(fd, sa); err != nil {
 			unix.Close(fd)
-			ic.Close()
-			return nil, fmt.Errorf("idle connection %d: connect: %w", len(ic.fds)+1, err)
+			if errors.Is(err, unix.EINPROGRESS) {
+				err = fmt.Errorf("timed out after %v: the server does not accept", idleConnectTimeout)
+			}
+			err = fmt.Errorf("idle connection %d: connect: %w", len(ic.fds)+1, err)
+			if len(ic.fds) == 0 {
+				return nil, err
+			}
+			return ic, err
 		}
 		ic.fds = append(ic.fds, fd)
 	}

@@ -119,11 +119,8 @@ func TestReconnectIsTheBooksDialog(t *testing.T) {
 		t.Errorf("connects = %d, want >= 100 (3 questions per connection)", res.Connects)
 	}
 	// Wait for the server to see the last connections end.
-	deadline := time.Now().Add(5 * time.Second)
-	for st.Clean.Load() < 100 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if st.Clean.Load() < 100 || st.Incomplete.Load() != 0 {
+	waitFor(t, func() bool { return st.Clean.Load() >= 100 })
+	if st.Incomplete.Load() != 0 {
 		t.Errorf("server saw %d clean ends, %d incomplete", st.Clean.Load(), st.Incomplete.Load())
 	}
 }
@@ -278,4 +275,16 @@ func startZenB(b *testing.B) string {
 	go srv.Serve()
 	b.Cleanup(func() { srv.Close() })
 	return srv.Addr().String()
+}
+
+// waitFor waits up to 5 s for cond.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached within 5s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

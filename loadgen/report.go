@@ -19,6 +19,8 @@ type Load struct {
 // Cell is the measurement of one server at one load, as a benchmark
 // reports it (times in µs).
 type Cell struct {
+	// Peer is set for servers other than netkit's own.
+	Peer bool `json:"peer,omitempty"`
 	Server        string  `json:"server"`
 	Load          string  `json:"load"`
 	AnswersPerSec float64 `json:"answers_per_sec"`
@@ -45,6 +47,8 @@ type Cell struct {
 // IdleResult is the idle-connection measurement of one server: its RSS
 // before and after Conns idle connections were opened.
 type IdleResult struct {
+	// Peer is set for servers other than netkit's own.
+	Peer bool `json:"peer,omitempty"`
 	Server     string  `json:"server"`
 	Conns      int     `json:"conns"`
 	RSSBefore  int64   `json:"rss_before_kib"`
