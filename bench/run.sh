@@ -1,0 +1,84 @@
+#!/bin/sh
+# bench/run.sh: regenerate BENCHMARKS.md (and bench/results.json, bench/zen.svg,
+# bench/profiles/) from ONE run of `netkit bench zen --compare` over every
+# netkit architecture and the peers: the C floor (zenfloor, both read modes),
+# a Zen server on cloudwego/netpoll, and the book's Python servers when
+# python3 is present. Takes about 4-5 minutes on 2 cores.
+#
+# Environment: DURATION (per cell, default 2s), IDLE (idle connections per
+# server, default 10000), ZENFLOOR (path of zenfloor.c), PYTHON (default
+# python3; empty to leave the Python servers out).
+set -eu
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+DURATION=${DURATION:-2s}
+IDLE=${IDLE:-10000}
+PYTHON=${PYTHON-python3}
+if [ -z "${ZENFLOOR:-}" ]; then
+	for f in ../shared/tools/zenfloor/zenfloor.c ../../shared/tools/zenfloor/zenfloor.c \
+		/work/shared/tools/zenfloor/zenfloor.c; do
+		if [ -f "$f" ]; then ZENFLOOR=$f; break; fi
+	done
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/netkit-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+echo "bench: building into $tmp" >&2
+go build -o "$tmp/netkit" ./cmd/netkit
+(cd bench/peers/netpoll && go build -o "$tmp/zen-netpoll" .)
+set -- --peer "netpoll=$tmp/zen-netpoll -addr 127.0.0.1:{port}"
+if [ -n "${ZENFLOOR:-}" ] && command -v gcc >/dev/null; then
+	gcc -O2 -o "$tmp/zenfloor" "$ZENFLOOR"
+	set -- --peer "floor=$tmp/zenfloor -p {port}" --peer "floor-b=$tmp/zenfloor -b -p {port}" "$@"
+else
+	echo "bench: no zenfloor.c or no gcc: no floor in this run" >&2
+fi
+if [ -n "$PYTHON" ] && command -v "$PYTHON" >/dev/null; then
+	py=$(command -v "$PYTHON")
+	for s in single:srv_single threaded:srv_threaded poll:srv_async asyncio:srv_asyncio2; do
+		set -- "$@" --peer "py-${s%%:*}=$py testdata/zen/${s#*:}.py 127.0.0.1 -p {port}"
+	done
+fi
+
+mkdir -p bench/profiles
+cmd="netkit bench zen --compare --duration $DURATION --idle $IDLE --json"
+{
+	echo "# $(date -u +%FT%TZ), $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+	printf '%s' "$cmd"
+	for a in "$@"; do
+		case $a in --peer) printf ' \\\n    --peer' ;; *) printf " '%s'" "$(echo "$a" | sed "s#$tmp#\$TMP#g")" ;; esac
+	done
+	echo " > bench/results.json"
+	echo "netkit bench zen --from bench/results.json --plot bench/zen.svg"
+	echo "go test ./loadgen -run '^\$' -bench 'BenchmarkServe/ARCH/LOAD' -benchtime 100000x -cpuprofile ARCH-LOAD.prof"
+	echo "go tool pprof -top -nodecount 18 -focus netkit/serve ARCH-LOAD.prof > bench/profiles/ARCH-LOAD.txt"
+} > "$tmp/commands.txt"
+
+# The run. Exit status 1 means some cell failed; the table says which.
+"$tmp/netkit" bench zen --compare --duration "$DURATION" --idle "$IDLE" --json "$@" \
+	> bench/results.json 2> bench/run.log || echo "bench: some cells failed (see bench/run.log)" >&2
+"$tmp/netkit" bench zen --from bench/results.json --plot bench/zen.svg > /dev/null
+
+# CPU profiles of the server side, in process.
+go test -c -o "$tmp/loadgen.test" ./loadgen
+rm -f bench/profiles/*.txt
+for arch in perconn poll reactor; do
+	for load in c=16/depth=1 c=16/depth=16; do
+		name=$arch-$(echo "$load" | tr '/=' '--')
+		if "$tmp/loadgen.test" -test.run '^$' -test.bench "BenchmarkServe/$arch/$load\$" \
+			-test.benchtime 100000x -test.cpuprofile "$tmp/$name.prof" > "$tmp/$name.bench" 2>&1 &&
+			grep -q "^BenchmarkServe/$arch" "$tmp/$name.bench"; then
+			{
+				grep "^BenchmarkServe" "$tmp/$name.bench"
+				go tool pprof -top -nodecount 18 -focus netkit/serve "$tmp/loadgen.test" "$tmp/$name.prof" 2>/dev/null |
+					sed -n '/^Showing nodes/,$p'
+			} > "bench/profiles/$name.txt"
+		fi
+	done
+done
+
+elapsed=$(( $(date +%s) - start ))
+go run ./bench/report -results bench/results.json -commands "$tmp/commands.txt" \
+	-profiles bench/profiles -notes bench/notes.md -plot bench/zen.svg \
+	-elapsed "${elapsed}s" > BENCHMARKS.md
+echo "bench: BENCHMARKS.md written in ${elapsed}s" >&2
