@@ -20,17 +20,21 @@ type IdleConns struct {
 // two retries (after 1 and 3 s) of a server that accepts slowly.
 const idleConnectTimeout = 3 * time.Second
 
-// OpenIdle opens n connections to addr and sends nothing on them. If a
-// connection fails or does not complete within a second, it stops there and
-// returns the connections opened so far (nil if none) with the error.
-// A connect that timed out is reported as "timed out".
-func OpenIdle(addr string, n int) (*IdleConns, error) {
+// OpenIdle opens n connections to addr and sends nothing on them, for at
+// most the time within (0: no limit). If a connection fails or does not
+// complete within 3 s, or time runs out, it stops there and returns the
+// connections opened so far (nil if none) with an error saying why.
+func OpenIdle(addr string, n int, within time.Duration) (*IdleConns, error) {
 	sa, err := resolve(addr)
 	if err != nil {
 		return nil, err
 	}
 	ic := &IdleConns{fds: make([]int, 0, n)}
+	start := time.Now()
 	for range n {
+		if within > 0 && time.Since(start) > within {
+			return ic, fmt.Errorf("stopped after %v at %d connections: the server accepts slowly", within, len(ic.fds))
+		}
 		fd, err := unix.Socket(sockFamily(sa), unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 		if err != nil {
 			err = fmt.Errorf("idle connection %d: socket: %w", len(ic.fds)+1, err)

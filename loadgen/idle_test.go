@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"testing"
+	"time"
 
 	"github.com/netkit-go/netkit/zen"
 )
@@ -9,7 +10,7 @@ import (
 func TestOpenIdle(t *testing.T) {
 	var st zen.Stats
 	addr := startZen(t, &st)
-	ic, err := OpenIdle(addr, 50)
+	ic, err := OpenIdle(addr, 50, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}

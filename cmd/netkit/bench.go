@@ -147,7 +147,7 @@ func runBenchZen(ctx context.Context, opts benchZenOptions, explicitLoad bool, s
 		loads[i].Name = loads[i].Label()
 	}
 
-	b := &bencher{opts: opts, stderr: stderr}
+	b := &bencher{opts: opts, stderr: stderr, began: time.Now()}
 	b.setupCPUs()
 	if opts.idle > 0 {
 		if _, err := loadgen.RaiseFileLimit(uint64(opts.idle) + 1024); err != nil {
@@ -168,7 +168,9 @@ func runBenchZen(ctx context.Context, opts benchZenOptions, explicitLoad bool, s
 				cells = append(cells, loadgen.Cell{Server: t.name, Load: l.Name, Conns: l.Conns, Skipped: err.Error()})
 			}
 		}
-		for _, c := range cells {
+		peer := t.arch == ""
+		for i, c := range cells {
+			cells[i].Peer = peer
 			if c.Skipped != "" || (c.Errors > 0 && t.command == "") {
 				failed++
 			}
@@ -180,6 +182,7 @@ func runBenchZen(ctx context.Context, opts benchZenOptions, explicitLoad bool, s
 				fmt.Fprintf(stderr, "bench: %s: idle: %v\n", t.name, err)
 				idle = loadgen.IdleResult{Server: t.name, Note: err.Error()}
 			}
+			idle.Peer = peer
 			rep.Idle = append(rep.Idle, idle)
 		}
 	}
@@ -248,7 +251,11 @@ type bencher struct {
 	stderr            io.Writer
 	pinned            bool
 	serverCPU, genCPU int
+	began             time.Time
 }
+
+// elapsed returns the time since the run began, for progress lines.
+func (b *bencher) elapsed() time.Duration { return time.Since(b.began).Round(time.Second) }
 
 // setupCPUs chooses a CPU for the servers and one for the load generator,
 // and pins this process to the latter, when there are two CPUs or more.
@@ -467,12 +474,18 @@ func (b *bencher) measureLoad(ctx context.Context, name, addr string, pid int, l
 
 func (b *bencher) progress(c loadgen.Cell) {
 	if c.Skipped != "" {
-		fmt.Fprintf(b.stderr, "bench: %-14s %-16s skipped: %s\n", c.Server, c.Load, c.Skipped)
+		fmt.Fprintf(b.stderr, "bench: %4s %-14s %-16s skipped: %s\n", b.elapsed(), c.Server, c.Load, c.Skipped)
 		return
 	}
-	fmt.Fprintf(b.stderr, "bench: %-14s %-16s %9.0f answers/s  %6.2f µs CPU/answer  p99 %8.0f µs  errors %d\n",
-		c.Server, c.Load, c.AnswersPerSec, c.CPUPerAnswerUs, c.P99us, c.Errors)
+	fmt.Fprintf(b.stderr, "bench: %4s %-14s %-16s %9.0f answers/s  %6.2f µs CPU/answer  p99 %8.0f µs  errors %d\n",
+		b.elapsed(), c.Server, c.Load, c.AnswersPerSec, c.CPUPerAnswerUs, c.P99us, c.Errors)
 }
+
+// idleOpenLimit bounds the opening of the idle connections: the book's
+// poll server takes minutes to accept 10,000 (its poll() is linear in the
+// connections), and its listen backlog of 64 makes the kernel drop and
+// retry handshakes meanwhile.
+const idleOpenLimit = 10 * time.Second
 
 // measureIdle starts a fresh server for t, opens opts.idle idle
 // connections to it and reports its RSS growth per connection.
@@ -491,7 +504,7 @@ func (b *bencher) measureIdle(ctx context.Context, t benchTarget) (loadgen.IdleR
 	if err != nil {
 		return out, err
 	}
-	ic, err := loadgen.OpenIdle(s.addr, b.opts.idle)
+	ic, err := loadgen.OpenIdle(s.addr, b.opts.idle, idleOpenLimit)
 	if ic == nil {
 		return out, err
 	}
@@ -501,7 +514,7 @@ func (b *bencher) measureIdle(ctx context.Context, t benchTarget) (loadgen.IdleR
 	}
 	// A dialog on a new connection: the server has accepted the idle ones
 	// before it (most architectures accept in order).
-	if _, err := zen.Ask(ctx, s.addr, []string{"Simple is better than?"}, 3*time.Second); err != nil && out.Note == "" {
+	if _, err := zen.Ask(ctx, s.addr, []string{"Simple is better than?"}, time.Second); err != nil && out.Note == "" {
 		out.Note = "no answer with the idle connections open: " + err.Error()
 	}
 	time.Sleep(300 * time.Millisecond)
@@ -514,7 +527,7 @@ func (b *bencher) measureIdle(ctx context.Context, t benchTarget) (loadgen.IdleR
 	if out.Conns > 0 {
 		out.KiBPerConn = float64(after.RSS-before.RSS) / 1024 / float64(out.Conns)
 	}
-	fmt.Fprintf(b.stderr, "bench: %-14s idle x%d: %.2f KiB per connection\n", t.name, out.Conns, out.KiBPerConn)
+	fmt.Fprintf(b.stderr, "bench: %4s %-14s idle x%d: %.2f KiB per connection\n", b.elapsed(), t.name, out.Conns, out.KiBPerConn)
 	return out, nil
 }
 
