@@ -63,10 +63,12 @@ cmd="netkit bench zen --compare --duration $DURATION --idle $IDLE --json"
 go test -c -o "$tmp/loadgen.test" ./loadgen
 rm -f bench/profiles/*.txt
 for arch in perconn poll reactor; do
-	for load in c=16/depth=1 c=16/depth=16; do
+	for load in c=16/depth=1:100000x c=16/depth=16:1000000x; do
+		n=${load#*:}
+		load=${load%:*}
 		name=$arch-$(echo "$load" | tr '/=' '--')
 		if "$tmp/loadgen.test" -test.run '^$' -test.bench "BenchmarkServe/$arch/$load\$" \
-			-test.benchtime 100000x -test.cpuprofile "$tmp/$name.prof" > "$tmp/$name.bench" 2>&1 &&
+			-test.benchtime "$n" -test.cpuprofile "$tmp/$name.prof" > "$tmp/$name.bench" 2>&1 &&
 			grep -q "^BenchmarkServe/$arch" "$tmp/$name.bench"; then
 			{
 				grep "^BenchmarkServe" "$tmp/$name.bench"
@@ -76,6 +78,27 @@ for arch in perconn poll reactor; do
 		fi
 	done
 done
+
+# System calls per answer (strace -c -f on the server, lockstep c=16, 20,000
+# answers): where the kernel time goes, and the Go runtime's own calls.
+if command -v strace >/dev/null; then
+	out=bench/profiles/syscalls-lockstep-c16.txt
+	echo "System calls per answer, lockstep c=16, 20,000 answers (strace -c -f; strace slows the server, so only the counts matter):" > "$out"
+	for s in floor:"$tmp/zenfloor -p {port}" poll:"$tmp/netkit zen serve --arch poll --addr 127.0.0.1:{port}" \
+		reactor:"$tmp/netkit zen serve --arch reactor --addr 127.0.0.1:{port}" \
+		perconn:"$tmp/netkit zen serve --arch perconn --addr 127.0.0.1:{port}" \
+		netpoll:"$tmp/zen-netpoll -addr 127.0.0.1:{port}"; do
+		name=${s%%:*}
+		[ -x "$tmp/zenfloor" ] || [ "$name" != floor ] || continue
+		"$tmp/netkit" bench zen --peer "$name=strace -c -f -o $tmp/$name.strace ${s#*:}" -c 16 --count 20000 \
+			--duration 30s --warmup 0s > /dev/null 2>&1 || true
+		[ -s "$tmp/$name.strace" ] || continue
+		printf '\n%s:' "$name" >> "$out"
+		awk '$NF ~ /^[a-z_0-9]+$/ && $4 ~ /^[0-9]+$/ && $NF != "total" && $4 >= 100 { printf " %s %.3f,", $NF, $4 / 20000 }' \
+			"$tmp/$name.strace" | sed 's/,$//' >> "$out"
+	done
+	echo >> "$out"
+fi
 
 elapsed=$(( $(date +%s) - start ))
 go run ./bench/report -results bench/results.json -commands "$tmp/commands.txt" \
