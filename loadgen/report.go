@@ -125,7 +125,7 @@ func AddRatios(cells []Cell) {
 
 // WriteMarkdown writes the results as Markdown tables.
 func WriteMarkdown(w io.Writer, rep Report) {
-	tw := tabwriter.NewWriter(w, 0, 8, 1, ' ', tabwriter.Debug&0)
+	tw := tabwriter.NewWriter(w, 0, 8, 1, ' ', 0)
 	fmt.Fprintln(tw, "| server\t| load\t| answers/s\t| CPU µs/answer (user+sys)\t| x best\t| x floor\t| p50 µs\t| p99 µs\t| p999 µs\t| errors\t| conns served\t| RSS MiB\t| gen CPU\t|")
 	fmt.Fprintln(tw, "| ---\t| ---\t| ---:\t| ---:\t| ---:\t| ---:\t| ---:\t| ---:\t| ---:\t| ---:\t| ---:\t| ---:\t| ---:\t|")
 	for _, c := range rep.Cells {
