@@ -79,6 +79,13 @@ for arch in perconn poll reactor; do
 	done
 done
 
+# Live Go heap per idle connection, in process, after a GC (RSS also counts
+# garbage and the heap's growth room).
+{
+	echo "Live heap per idle connection (go test ./loadgen -bench IdleHeap -benchtime 1x, 2,000 connections):"
+	"$tmp/loadgen.test" -test.run '^$' -test.bench 'BenchmarkIdleHeap' -test.benchtime 1x 2>&1 | grep '^BenchmarkIdleHeap' || true
+} > bench/profiles/idle-heap.txt
+
 # System calls per answer (strace -c -f on the server, lockstep c=16, 20,000
 # answers): where the kernel time goes, and the Go runtime's own calls.
 if command -v strace >/dev/null; then
