@@ -20,7 +20,7 @@ type Load struct {
 // reports it (times in µs).
 type Cell struct {
 	// Peer is set for servers other than netkit's own.
-	Peer bool `json:"peer,omitempty"`
+	Peer          bool    `json:"peer,omitempty"`
 	Server        string  `json:"server"`
 	Load          string  `json:"load"`
 	AnswersPerSec float64 `json:"answers_per_sec"`
@@ -48,7 +48,7 @@ type Cell struct {
 // before and after Conns idle connections were opened.
 type IdleResult struct {
 	// Peer is set for servers other than netkit's own.
-	Peer bool `json:"peer,omitempty"`
+	Peer       bool    `json:"peer,omitempty"`
 	Server     string  `json:"server"`
 	Conns      int     `json:"conns"`
 	RSSBefore  int64   `json:"rss_before_kib"`
