@@ -5,13 +5,15 @@
 # a Zen server on cloudwego/netpoll, and the book's Python servers when
 # python3 is present. Takes about 4-5 minutes on 2 cores.
 #
-# Environment: DURATION (per cell, default 2s), IDLE (idle connections per
+# Environment: DURATION (per cell, default 1500ms), REPEAT (runs per cell,
+# the one with the least server CPU per answer is kept; default 2), IDLE (idle connections per
 # server, default 10000), ZENFLOOR (path of zenfloor.c), PYTHON (default
 # python3; empty to leave the Python servers out).
 set -eu
 cd "$(dirname "$0")/.."
 start=$(date +%s)
-DURATION=${DURATION:-2s}
+DURATION=${DURATION:-1500ms}
+REPEAT=${REPEAT:-2}
 IDLE=${IDLE:-10000}
 PYTHON=${PYTHON-python3}
 if [ -z "${ZENFLOOR:-}" ]; then
@@ -41,7 +43,7 @@ if [ -n "$PYTHON" ] && command -v "$PYTHON" >/dev/null; then
 fi
 
 mkdir -p bench/profiles
-cmd="netkit bench zen --compare --duration $DURATION --idle $IDLE --json"
+cmd="netkit bench zen --compare --duration $DURATION --repeat $REPEAT --idle $IDLE --json"
 {
 	echo "# $(date -u +%FT%TZ), $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 	printf '%s' "$cmd"
@@ -55,7 +57,7 @@ cmd="netkit bench zen --compare --duration $DURATION --idle $IDLE --json"
 } > "$tmp/commands.txt"
 
 # The run. Exit status 1 means some cell failed; the table says which.
-"$tmp/netkit" bench zen --compare --duration "$DURATION" --idle "$IDLE" --json "$@" \
+"$tmp/netkit" bench zen --compare --duration "$DURATION" --repeat "$REPEAT" --idle "$IDLE" --json "$@" \
 	> bench/results.json 2> bench/run.log || echo "bench: some cells failed (see bench/run.log)" >&2
 "$tmp/netkit" bench zen --from bench/results.json --plot bench/zen.svg > /dev/null
 

@@ -59,11 +59,14 @@ type IdleResult struct {
 
 // Report is everything one benchmark run measured.
 type Report struct {
-	Machine  Machine      `json:"machine"`
-	Duration string       `json:"duration_per_cell"`
-	Loads    []Load       `json:"loads"`
-	Cells    []Cell       `json:"cells"`
-	Idle     []IdleResult `json:"idle,omitempty"`
+	Machine  Machine `json:"machine"`
+	Duration string  `json:"duration_per_cell"`
+	// Repeat is how many times each cell was measured; the table keeps the
+	// run with the least server CPU per answer.
+	Repeat int          `json:"repeat_per_cell,omitempty"`
+	Loads  []Load       `json:"loads"`
+	Cells  []Cell       `json:"cells"`
+	Idle   []IdleResult `json:"idle,omitempty"`
 }
 
 // Machine describes where a benchmark ran.

@@ -55,6 +55,10 @@ func run(w io.Writer, results, commands, profiles, notes, plot, elapsed string) 
 		fmt.Fprintf(w, "- not pinned (fewer than 2 CPUs, or pinning failed)\n")
 	}
 	fmt.Fprintf(w, "- %s measured per cell after a warm-up", rep.Duration)
+	if rep.Repeat > 1 {
+		fmt.Fprintf(w, ", %d times: the table keeps the run with the least server CPU per answer"+
+			" (other processes only ever add to it)", rep.Repeat)
+	}
 	if elapsed != "" {
 		fmt.Fprintf(w, "; the whole script took %s", elapsed)
 	}
