@@ -88,23 +88,39 @@ done
 	"$tmp/loadgen.test" -test.run '^$' -test.bench 'BenchmarkIdleHeap' -test.benchtime 1x 2>&1 | grep '^BenchmarkIdleHeap' || true
 } > bench/profiles/idle-heap.txt
 
-# System calls per answer (strace -c -f on the server, lockstep c=16, 20,000
-# answers): where the kernel time goes, and the Go runtime's own calls.
-if command -v strace >/dev/null; then
-	out=bench/profiles/syscalls-lockstep-c16.txt
-	echo "System calls per answer, lockstep c=16, 20,000 answers (strace -c -f; strace slows the server, so only the counts matter):" > "$out"
-	for s in floor:"$tmp/zenfloor -p {port}" poll:"$tmp/netkit zen serve --arch poll --addr 127.0.0.1:{port}" \
-		reactor:"$tmp/netkit zen serve --arch reactor --addr 127.0.0.1:{port}" \
-		perconn:"$tmp/netkit zen serve --arch perconn --addr 127.0.0.1:{port}" \
-		netpoll:"$tmp/zen-netpoll -addr 127.0.0.1:{port}"; do
+# System calls and context switches per answer (perf stat on the server's
+# tracepoints, lockstep c=16, 50,000 answers): where the kernel time goes,
+# and the Go runtime's own calls (futex, nanosleep).
+events=syscalls:sys_enter_read,syscalls:sys_enter_write,syscalls:sys_enter_sendto,syscalls:sys_enter_sendmsg,syscalls:sys_enter_readv,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_futex,syscalls:sys_enter_nanosleep,context-switches
+out=bench/profiles/syscalls-lockstep-c16.txt
+if command -v perf >/dev/null && perf stat -e syscalls:sys_enter_read -x, -o /dev/null true 2>/dev/null; then
+	echo "Per answer, lockstep c=16, 50,000 answers (perf stat -e syscalls:sys_enter_*,context-switches -p SERVER; server on CPU 0, load on CPU 1):" > "$out"
+	for s in floor:"$tmp/zenfloor -p PORT" floor-b:"$tmp/zenfloor -b -p PORT" \
+		poll:"$tmp/netkit zen serve --arch poll --addr 127.0.0.1:PORT" \
+		reactor:"$tmp/netkit zen serve --arch reactor --addr 127.0.0.1:PORT" \
+		perconn:"$tmp/netkit zen serve --arch perconn --addr 127.0.0.1:PORT" \
+		netpoll:"$tmp/zen-netpoll -addr 127.0.0.1:PORT"; do
 		name=${s%%:*}
-		[ -x "$tmp/zenfloor" ] || [ "$name" != floor ] || continue
-		"$tmp/netkit" bench zen --peer "$name=strace -c -f -o $tmp/$name.strace ${s#*:}" -c 16 --count 20000 \
-			--duration 30s --warmup 0s > /dev/null 2>&1 || true
-		[ -s "$tmp/$name.strace" ] || continue
-		printf '\n%s:' "$name" >> "$out"
-		awk '$NF ~ /^[a-z_0-9]+$/ && $4 ~ /^[0-9]+$/ && $NF != "total" && $4 >= 100 { printf " %s %.3f,", $NF, $4 / 20000 }' \
-			"$tmp/$name.strace" | sed 's/,$//' >> "$out"
+		port=$(( 20000 + ($(od -An -N2 -tu2 /dev/urandom) % 20000) ))
+		[ -x "$tmp/zenfloor" ] || case $name in floor*) continue ;; esac
+		taskset -c 0 sh -c "exec $(echo "${s#*:}" | sed "s/PORT/$port/")" > /dev/null 2>&1 &
+		pid=$!
+		sleep 0.5
+		perf stat -x, -e "$events" -p "$pid" -o "$tmp/$name.perf" &
+		perfpid=$!
+		sleep 0.2
+		taskset -c 1 "$tmp/netkit" bench zen --addr "127.0.0.1:$port" -c 16 --count 50000 --duration 30s \
+			--warmup 0s > "$tmp/$name.bench" 2>&1 || true
+		kill -INT "$perfpid" 2>/dev/null || true
+		wait "$perfpid" 2>/dev/null || true
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		n=$(awk -F'|' '/^\|.*lockstep/ { print $4 + 0 }' "$tmp/$name.bench")
+		[ -s "$tmp/$name.perf" ] || continue
+		printf '\n%-8s' "$name:" >> "$out"
+		awk -F, -v n=50000 '$1 ~ /^[0-9]+$/ && $1 > 0 { e = $3; sub(/^syscalls:sys_enter_/, "", e); printf " %s %.3f,", e, $1 / n }' \
+			"$tmp/$name.perf" | sed 's/,$//' >> "$out"
+		printf ' (%s answers/s)' "$n" >> "$out"
 	done
 	echo >> "$out"
 fi
