@@ -288,3 +288,19 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestParseStat(t *testing.T) {
+	line := "4242 (zen (a) b) S 17 4242 17 0 -1 4194560 120 0 0 0 250 75 0 0 20 0 3 0 1234 10000000 512 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n"
+	st, err := parseStat(4242, []byte(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.ppid != 17 || st.utime != 250 || st.stim != 75 || st.rssPages != 512 {
+		t.Errorf("parsed %+v", st)
+	}
+	for _, bad := range []string{"", "4242 (x S 1", "4242 (x) S 1 2 3", "4242 (x) S y 4242 17 0 -1 4194560 120 0 0 0 250 75 0 0 20 0 3 0 1234 10000000 512"} {
+		if _, err := parseStat(4242, []byte(bad)); err == nil {
+			t.Errorf("parseStat(%q): no error", bad)
+		}
+	}
+}

@@ -45,6 +45,11 @@ func readStat(pid int) (procStat, error) {
 	if err != nil {
 		return procStat{}, err
 	}
+	return parseStat(pid, b)
+}
+
+// parseStat parses the contents of /proc/PID/stat.
+func parseStat(pid int, b []byte) (procStat, error) {
 	// The command name (field 2) is in parentheses and may hold spaces.
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
