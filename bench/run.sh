@@ -93,7 +93,7 @@ done
 # and the Go runtime's own calls (futex, nanosleep).
 events=syscalls:sys_enter_read,syscalls:sys_enter_write,syscalls:sys_enter_sendto,syscalls:sys_enter_sendmsg,syscalls:sys_enter_readv,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_futex,syscalls:sys_enter_nanosleep,context-switches
 out=bench/profiles/syscalls-lockstep-c16.txt
-if command -v perf >/dev/null && perf stat -e syscalls:sys_enter_read -x, -o /dev/null true 2>/dev/null; then
+if command -v perf >/dev/null && command -v taskset >/dev/null && perf stat -e syscalls:sys_enter_read -x, -o /dev/null true 2>/dev/null; then
 	echo "Per answer, lockstep c=16, 50,000 answers (perf stat -e syscalls:sys_enter_*,context-switches -p SERVER; server on CPU 0, load on CPU 1):" > "$out"
 	for s in floor:"$tmp/zenfloor -p PORT" floor-b:"$tmp/zenfloor -b -p PORT" \
 		poll:"$tmp/netkit zen serve --arch poll --addr 127.0.0.1:PORT" \
