@@ -55,12 +55,12 @@ func (o *benchZenOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.warmup, "warmup", 300*time.Millisecond, "load before measuring")
 	fs.Int64Var(&o.count, "count", 0, "stop each run after this many answers (0: no limit)")
 	fs.Float64Var(&o.rate, "rate", 0, "questions per second in all, on a fixed schedule (0: as fast as answered)")
-	fs.BoolVar(&o.compare, "compare", false, "every netkit architecture and every peer, at lockstep c=16, c=128 and pipelined 16x16 unless -c, --pipeline or --reconnect say otherwise")
+	fs.BoolVar(&o.compare, "compare", false, "every netkit architecture (or those of --arch) and every peer, at lockstep c=16, c=128 and pipelined 16x16 unless -c, --pipeline or --reconnect say otherwise")
 	fs.StringArrayVar(&o.peers, "peer", nil, "an external server: 'NAME=COMMAND', {port} in COMMAND is replaced (repeatable); names starting with 'floor' are the floor")
 	fs.StringVar(&o.plot, "plot", "", "draw CPU per answer and p99 latency to FILE.svg or FILE.png")
 	fs.BoolVar(&o.json, "json", false, "print the results as JSON instead of a table")
 	fs.IntVar(&o.idle, "idle", 0, "also open this many idle connections to each server started and report its RSS per idle connection")
-	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "an answer that takes longer is an error")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "an answer that takes longer is an error (a server that starves a connection shows in conns served)")
 	fs.IntVar(&o.repeat, "repeat", 1, "measure each server and load this many times and keep the run with the least server CPU per answer")
 	fs.StringVar(&o.from, "from", "", "measure nothing: print the table (and --plot) of a run saved with --json")
 }
@@ -216,8 +216,7 @@ func benchTargets(opts benchZenOptions) ([]benchTarget, error) {
 		out = append(out, benchTarget{name: opts.addr, addr: opts.addr})
 	}
 	archs := opts.archs
-	if opts.compare {
-		archs = nil
+	if opts.compare && len(archs) == 0 {
 		for _, a := range serve.Architectures() {
 			if !slices.Contains(excludedFromCompare, a) {
 				archs = append(archs, string(a))
