@@ -131,9 +131,9 @@ func TestRateLimitsQuestions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 200/s for 0.5 s is 100 questions; allow for the schedule's edges.
-	if res.Errors != 0 || res.Answers > 102 || res.Answers < 50 {
-		t.Errorf("answers %d errors %d (%s), want about 100", res.Answers, res.Errors, res.FirstError)
+	// 200/s for 0.5 s is at most 101 questions (one is due at time 0).
+	if res.Errors != 0 || res.Answers > 101 || res.Answers == 0 {
+		t.Errorf("answers %d errors %d (%s), want 1 to 101", res.Answers, res.Errors, res.FirstError)
 	}
 }
 
