@@ -205,7 +205,7 @@ func TestSilentServerTimesOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	res, err := Run(context.Background(), Config{Addr: ln.Addr().String(), Conns: 2, Duration: 700 * time.Millisecond, Timeout: 200 * time.Millisecond})
+	res, err := Run(context.Background(), Config{Addr: ln.Addr().String(), Conns: 2, Duration: 2 * time.Second, Timeout: 200 * time.Millisecond, MaxErrors: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
