@@ -105,7 +105,7 @@ func (s *Server) Serve(pc net.PacketConn) error {
 	s.pc = pc
 	s.mu.Unlock()
 	log := s.cfg.Logger
-	log.Info("listening", "addr", pc.LocalAddr().String(), "proto", "udp")
+	log.Info("listening", "addr", pc.LocalAddr().String())
 
 	buf := make([]byte, s.cfg.MaxDatagram+1)
 	var out []byte

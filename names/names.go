@@ -32,6 +32,16 @@ func (e *NotFoundError) Error() string {
 
 func (e *NotFoundError) Unwrap() error { return e.Err }
 
+// UnknownServiceError reports a service name that is neither a port number
+// nor known to the resolver (on Linux, listed in /etc/services).
+type UnknownServiceError struct {
+	Service string
+}
+
+func (e *UnknownServiceError) Error() string {
+	return fmt.Sprintf("service %q is not known (see /etc/services, or give a port number)", e.Service)
+}
+
 // Hostname returns this host's name, as Python's gethostname().
 func Hostname() (string, error) {
 	h, err := os.Hostname()
@@ -223,7 +233,7 @@ func AddrInfos(ctx context.Context, r Resolver, host, service string) ([]AddrInf
 			kinds = append(kinds, kind{Dgram, ProtoUDP, p})
 		}
 		if len(kinds) == 0 {
-			return nil, fmt.Errorf("service %q is not known (see /etc/services, or give a port number)", service)
+			return nil, &UnknownServiceError{Service: service}
 		}
 	}
 	var out []AddrInfo

@@ -11,14 +11,20 @@ import (
 // readChunk is how much a blocking connection reads at a time.
 const readChunk = 16 << 10
 
+// shutdownGrace is how long a connection of a server that is shutting down
+// still waits for more bytes: a question the peer sent just before the
+// shutdown is still answered.
+const shutdownGrace = 100 * time.Millisecond
+
 // connLoop serves one blocking connection to its end: read, split, answer,
 // write, repeat. It is the per-connection half of the goroutine-based
 // architectures (single, pool, perconn, inetd). It returns how the
 // connection ended, as given to Session.Close, after closing c.
 //
 // stopping reports whether the server is shutting down; the server then sets
-// a past read deadline on c, and connLoop ends cleanly if no request is
-// partly read.
+// a read deadline shutdownGrace ahead on c: bytes already received are still
+// read and answered, and connLoop ends cleanly once no request is partly
+// read.
 func connLoop(p Protocol, cfg Config, c net.Conn, stopping func() bool) (err error) {
 	peer := c.RemoteAddr()
 	sess := p.NewSession(peer)
@@ -32,6 +38,11 @@ func connLoop(p Protocol, cfg Config, c net.Conn, stopping func() bool) (err err
 
 	buf := make([]byte, 0, readChunk)
 	var out []byte
+	// deadline is when the request being read must be complete: IdleTimeout
+	// after the previous answer (or the connection's start). Bytes of an
+	// incomplete request do not extend it, so a client that trickles a
+	// byte at a time is cut like a silent one.
+	var deadline time.Time
 	for {
 		// Answer every complete request already buffered.
 		start := 0
@@ -54,6 +65,9 @@ func connLoop(p Protocol, cfg Config, c net.Conn, stopping func() bool) (err err
 			}
 		}
 		buf = append(buf[:0], buf[start:]...)
+		if start > 0 || len(buf) == 0 || deadline.IsZero() {
+			deadline = time.Now().Add(cfg.IdleTimeout)
+		}
 		if len(out) > 0 {
 			if werr := writeAll(c, out); werr != nil {
 				return werr
@@ -67,10 +81,10 @@ func connLoop(p Protocol, cfg Config, c net.Conn, stopping func() bool) (err err
 		if stopping() && len(buf) == 0 {
 			return nil
 		}
-		c.SetReadDeadline(time.Now().Add(cfg.IdleTimeout))
+		c.SetReadDeadline(deadline)
 		if stopping() {
-			// Shutdown may have set its past deadline just before ours.
-			c.SetReadDeadline(time.Now())
+			// Shutdown may have set its deadline just before ours.
+			c.SetReadDeadline(time.Now().Add(shutdownGrace))
 		}
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,21 +15,31 @@ func init() {
 }
 
 // goEngine runs blocking connections on goroutines. With acceptors == 0 it
-// is perconn: one accept loop, one goroutine per connection. The pool and
-// single architectures build on it with a fixed number of acceptors that each
-// serve their own connections.
+// is perconn: one accept loop, one goroutine per connection. With
+// acceptors == N it is the book's srv_threaded.py (pool): N goroutines each
+// accept a connection, serve it to its end and accept the next; single is
+// the pool of one (srv_single.py).
 type goEngine struct {
 	proto     Protocol
 	cfg       Config
 	acceptors int
+	// idle, when not 0, ends Serve (with errIdle) once no connection has
+	// been open for that long: inetd-wait.
+	idle time.Duration
 
 	stopping atomic.Bool
 	sem      chan struct{} // nil when MaxConns is 0
 	wg       sync.WaitGroup
 
-	mu    sync.Mutex
-	ln    net.Listener          // guarded by mu
-	conns map[net.Conn]struct{} // guarded by mu
+	mu     sync.Mutex
+	ln     net.Listener          // guarded by mu
+	conns  map[net.Conn]struct{} // guarded by mu
+	idleAt time.Time             // guarded by mu; when idle ends Serve
+}
+
+// deadliner is a listener whose Accept can time out.
+type deadliner interface {
+	SetDeadline(time.Time) error
 }
 
 func newGoEngine(p Protocol, cfg Config, acceptors int) *goEngine {
@@ -43,6 +54,9 @@ func newGoEngine(p Protocol, cfg Config, acceptors int) *goEngine {
 func (e *goEngine) Serve(l net.Listener) error {
 	e.mu.Lock()
 	e.ln = l
+	if e.idle > 0 {
+		e.armIdleLocked()
+	}
 	e.mu.Unlock()
 	if e.acceptors == 0 {
 		return e.acceptLoop(l, true)
@@ -76,6 +90,13 @@ func (e *goEngine) acceptLoop(l net.Listener, spawn bool) error {
 			}
 			if e.stopping.Load() || errors.Is(err, net.ErrClosed) {
 				return err
+			}
+			if e.idle > 0 && errors.Is(err, os.ErrDeadlineExceeded) {
+				if e.idleOver() {
+					e.cfg.Logger.Info("no connection for the idle period; exiting", "idle", e.idle)
+					return errIdle
+				}
+				continue
 			}
 			backoff = nextBackoff(backoff)
 			e.cfg.Logger.Error("accept failed; retrying", "err", err, "in", backoff)
@@ -119,6 +140,38 @@ func (e *goEngine) track(c net.Conn) bool {
 	}
 	e.conns[c] = struct{}{}
 	e.wg.Add(1)
+	if e.idle > 0 {
+		if d, ok := e.ln.(deadliner); ok {
+			d.SetDeadline(time.Time{})
+		}
+	}
+	return true
+}
+
+// armIdleLocked starts the idle period: Accept times out at its end.
+// e.mu must be held.
+func (e *goEngine) armIdleLocked() {
+	e.idleAt = time.Now().Add(e.idle)
+	if d, ok := e.ln.(deadliner); ok {
+		d.SetDeadline(e.idleAt)
+	}
+}
+
+// idleOver reports whether the idle period has passed with no connection
+// open; if a connection is open, or the period was restarted, the caller
+// accepts again.
+func (e *goEngine) idleOver() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.conns) > 0 {
+		return false
+	}
+	if time.Now().Before(e.idleAt) {
+		if d, ok := e.ln.(deadliner); ok {
+			d.SetDeadline(e.idleAt)
+		}
+		return false
+	}
 	return true
 }
 
@@ -129,6 +182,9 @@ func (e *goEngine) serveConn(c net.Conn) {
 	logEnd(e.cfg.Logger, peer, err)
 	e.mu.Lock()
 	delete(e.conns, c)
+	if e.idle > 0 && len(e.conns) == 0 && !e.stopping.Load() {
+		e.armIdleLocked()
+	}
 	e.mu.Unlock()
 	if e.sem != nil {
 		<-e.sem
@@ -136,8 +192,9 @@ func (e *goEngine) serveConn(c net.Conn) {
 	e.wg.Done()
 }
 
-// Shutdown stops accepting, wakes every connection blocked in a read so that
-// it ends once no request is partly read, and waits for all of them.
+// Shutdown stops accepting, cuts every connection's wait for more input to
+// shutdownGrace so that it ends once no request is partly read, and waits
+// for all of them.
 func (e *goEngine) Shutdown(ctx context.Context) error {
 	e.mu.Lock()
 	e.stopping.Store(true)
@@ -145,7 +202,7 @@ func (e *goEngine) Shutdown(ctx context.Context) error {
 		e.ln.Close()
 	}
 	for c := range e.conns {
-		c.SetReadDeadline(time.Now())
+		c.SetReadDeadline(time.Now().Add(shutdownGrace))
 	}
 	e.mu.Unlock()
 	done := make(chan struct{})

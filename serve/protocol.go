@@ -63,8 +63,8 @@ func (e *RequestTooLargeError) Error() string {
 	return fmt.Sprintf("request exceeds the maximum of %d bytes", e.Max)
 }
 
-// ErrIdleTimeout reports that a connection sent nothing for longer than the
-// idle timeout and was closed.
+// ErrIdleTimeout reports that a connection did not complete a request
+// within the idle timeout (it sent nothing, or too little) and was closed.
 var ErrIdleTimeout = errors.New("idle timeout")
 
 // ErrShortWrite reports that the connection closed before all of an answer

@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"runtime"
 	"sort"
 	"sync"
 	"time"
@@ -48,8 +50,10 @@ type Config struct {
 	// Addr is the TCP address to listen on, for the architectures that
 	// listen themselves (not inetd or systemd).
 	Addr string
-	// Workers is the number of accepting goroutines (pool) or processes
-	// (prefork); default DefaultWorkers.
+	// Workers is the number of accepting goroutines (pool), worker
+	// processes (prefork) or event loops (reactor); 0 means the
+	// architecture's default: DefaultWorkers for pool, runtime.NumCPU() for
+	// prefork and reactor.
 	Workers int
 	// MaxConns caps the connections served at once; 0 means no cap.
 	// Connections past the cap wait in the listen backlog.
@@ -57,11 +61,25 @@ type Config struct {
 	// MaxRequest is the most bytes a request may have before it is complete;
 	// default DefaultMaxRequest.
 	MaxRequest int
-	// IdleTimeout closes a connection that sends nothing for this long;
-	// default DefaultIdleTimeout. For inetd-wait it is also how long the
-	// server waits for a new connection before it exits (default
-	// DefaultInetdIdle there).
+	// IdleTimeout closes a connection that does not complete a request
+	// within this long of its previous answer (or of its start): a silent
+	// client, and one that trickles a request byte by byte; default
+	// DefaultIdleTimeout.
 	IdleTimeout time.Duration
+	// Idle is how long an inetd-wait server waits with no connection open
+	// before it exits and hands the listening socket back to inetd; default
+	// DefaultInetdIdle.
+	Idle time.Duration
+	// Socket is the inherited socket of inetd-nowait, inetd-wait and
+	// systemd; nil means the one the super-server passed: fd 0 for inetd
+	// (and systemd-socket-activate --inetd), fd 3 with LISTEN_FDS for
+	// systemd. The server owns it.
+	Socket *os.File
+	// Exec is the command line prefork runs for each worker process; empty
+	// means this program again with the same arguments (os.Executable and
+	// os.Args[1:]). A worker must build the same Server with Arch Prefork:
+	// it then serves the inherited listener instead of starting workers.
+	Exec []string
 	// Logger receives the connection log lines; nil discards them.
 	Logger *slog.Logger
 }
@@ -72,6 +90,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Workers <= 0 {
 		c.Workers = DefaultWorkers
+		if c.Arch == Prefork || c.Arch == Reactor {
+			c.Workers = runtime.NumCPU()
+		}
+	}
+	if c.Idle <= 0 {
+		c.Idle = DefaultInetdIdle
 	}
 	if c.MaxRequest <= 0 {
 		c.MaxRequest = DefaultMaxRequest
@@ -127,6 +151,9 @@ func New(p Protocol, cfg Config) (*Server, error) {
 	if _, ok := engines[cfg.Arch]; !ok {
 		return nil, fmt.Errorf("serve: unknown architecture %q (have %v)", cfg.Arch, Architectures())
 	}
+	if cfg.Arch == Prefork && preforkWorker != "" {
+		cfg.Logger = cfg.Logger.With("worker", preforkWorker, "pid", os.Getpid())
+	}
 	return &Server{proto: p, cfg: cfg}, nil
 }
 
@@ -138,12 +165,29 @@ func (s *Server) Listen() error {
 	if s.ln != nil {
 		return nil
 	}
-	ln, err := net.Listen("tcp", s.cfg.Addr)
+	ln, err := s.listen()
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+		return err
 	}
 	s.ln = ln
 	return nil
+}
+
+// listen opens or takes over the socket that the architecture serves: a new
+// listener on cfg.Addr, or the socket inherited from inetd, systemd or the
+// prefork parent.
+func (s *Server) listen() (net.Listener, error) {
+	switch {
+	case s.cfg.Arch == InetdNowait || s.cfg.Arch == InetdWait || s.cfg.Arch == Systemd:
+		return inheritedListener(s.cfg)
+	case s.cfg.Arch == Prefork && preforkWorker != "":
+		return workerListener()
+	}
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+	}
+	return ln, nil
 }
 
 // Addr returns the listening address, or nil before Listen.
@@ -157,7 +201,10 @@ func (s *Server) Addr() net.Addr {
 }
 
 // Serve listens (if Listen was not called) and serves until Shutdown or
-// Close, when it returns ErrServerClosed, or until the listener fails.
+// Close, when it returns ErrServerClosed, or until the listener fails. It
+// returns nil when the server ends by itself: inetd-nowait and systemd
+// Accept=yes once their one connection is served, inetd-wait after Idle
+// with no connection.
 func (s *Server) Serve() error {
 	if err := s.Listen(); err != nil {
 		return err
@@ -178,7 +225,12 @@ func (s *Server) ServeListener(l net.Listener) error {
 	s.eng = engines[s.cfg.Arch](s.proto, s.cfg)
 	eng := s.eng
 	s.mu.Unlock()
-	s.cfg.Logger.Info("listening", "arch", string(s.cfg.Arch), "addr", l.Addr().String())
+	log := s.cfg.Logger
+	if oc, ok := l.(*oneConnListener); ok {
+		log.Info("serving one connection", "arch", string(s.cfg.Arch), "addr", l.Addr().String(), "peer", oc.peer())
+	} else {
+		log.Info("listening", "arch", string(s.cfg.Arch), "addr", l.Addr().String())
+	}
 	err := eng.Serve(l)
 	s.mu.Lock()
 	closed := s.closed

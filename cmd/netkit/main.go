@@ -98,6 +98,7 @@ architecture, XML-RPC, and a native RCS library.`,
 		newVersionCommand(),
 		newServeCommand(),
 		newZenCommand(),
+		newUpperCommand(), newNamesCommand(), newWireCommand(),
 		newBenchCommand(),
 	)
 	addExitHelp(root)

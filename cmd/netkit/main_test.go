@@ -22,5 +22,6 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
 		UpdateScripts: update,
+		Cmds:          scriptCmds,
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/netkit-go/netkit/serve"
 	"github.com/spf13/cobra"
 )
 
@@ -26,6 +27,7 @@ type service struct {
 func services() []service {
 	return []service{
 		zenService(),
+		upperUDPService(), upperTCPService(),
 	}
 }
 
@@ -122,4 +124,24 @@ func runServe(ctx context.Context, opts serveOptions, cmd *cobra.Command) error 
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "stopped %d services\n", len(all))
 	return nil
+}
+
+// streamService is a stream protocol as `netkit serve` starts it: perconn
+// on addr, stopped gracefully when the context ends.
+func streamService(name string, proto serve.Protocol, addr string) service {
+	return service{
+		name: name,
+		start: func(ctx context.Context, log *slog.Logger) (string, <-chan error, error) {
+			srv, err := serve.New(proto, serve.Config{Arch: serve.PerConn, Addr: addr, Logger: log})
+			if err != nil {
+				return "", nil, err
+			}
+			if err := srv.Listen(); err != nil {
+				return "", nil, err
+			}
+			done := make(chan error, 1)
+			go func() { done <- serveUntilDone(ctx, srv) }()
+			return "tcp " + srv.Addr().String(), done, nil
+		},
+	}
 }

@@ -50,19 +50,23 @@ type zenServeOptions struct {
 	maxConns    int
 	maxRequest  int
 	idleTimeout time.Duration
+	idle        time.Duration
 	logFile     string
+	addrFile    string
 }
 
 // AddFlags registers the options on fs.
 func (o *zenServeOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.addr, "addr", defaultZenAddr, "TCP address to listen on (not used by inetd and systemd modes)")
 	fs.StringVar(&o.arch, "arch", string(serve.PerConn), "server architecture: "+archList())
-	fs.IntVar(&o.workers, "workers", serve.DefaultWorkers, "accepting goroutines (pool) or worker processes (prefork)")
+	fs.IntVar(&o.workers, "workers", 0, "accepting goroutines (pool), worker processes (prefork) or event loops (reactor); 0: the architecture's default (pool 4, prefork and reactor one per CPU)")
 	fs.DurationVar(&o.delay, "delay", 0, "sleep this long before each answer, to simulate an expensive answer")
 	fs.IntVar(&o.maxConns, "max-conns", 0, "most connections served at once (0: no limit)")
 	fs.IntVar(&o.maxRequest, "max-request", serve.DefaultMaxRequest, "most bytes of a question, '?' included")
-	fs.DurationVar(&o.idleTimeout, "idle-timeout", 0, "close a connection silent for this long; inetd-wait also exits after it with no connection (default 5m, inetd-wait 8s)")
+	fs.DurationVar(&o.idleTimeout, "idle-timeout", serve.DefaultIdleTimeout, "close a connection silent for this long")
+	fs.DurationVar(&o.idle, "idle", serve.DefaultInetdIdle, "inetd-wait: exit after this long with no connection open, handing the socket back to inetd")
 	fs.StringVar(&o.logFile, "log", "", "append connection logs to FILE (default: stderr; inetd and systemd modes: no logs)")
+	fs.StringVar(&o.addrFile, "addr-file", "", "once listening, write the address (HOST:PORT) to FILE; useful with --addr 127.0.0.1:0")
 }
 
 // archList returns the architectures of this build as "a, b, c".
@@ -94,13 +98,24 @@ func newZenServeCommand() *cobra.Command {
 SIGINT or SIGTERM, then stop accepting, finish the answers in flight and
 exit 0. Connection logs go to stderr, or to --log FILE.
 
-Under inetd (--arch inetd-nowait or inetd-wait) the socket is fd 0, and
-stdout and stderr are the socket too or belong to inetd; under systemd
-(--arch systemd) the listener comes from LISTEN_FDS. In these modes netkit
-writes nothing to stdout or stderr: logs go to --log FILE or nowhere.`,
+prefork runs --workers copies of this same command as worker processes
+that share the listening socket, restarts a worker that dies, and stops
+them all on SIGINT or SIGTERM.
+
+Under inetd the socket is fd 0: the connection (inetd-nowait, a "nowait"
+service) or the listening socket (inetd-wait, a "wait" service, which exits
+after --idle with no connection). Under systemd (--arch systemd) the socket
+is fd 3 with LISTEN_FDS, or fd 0 (StandardInput=socket,
+systemd-socket-activate --inetd); a listener is served until SIGTERM, a
+connection (Accept=yes) to its end. In these modes netkit writes nothing to
+stdout or stderr: logs go to --log FILE or nowhere.
+
+With --addr 127.0.0.1:0 the system picks a free port; --addr-file FILE
+tells it (zen ask --addr-file FILE reads it).`,
 		Example: `  netkit zen serve
   netkit zen serve --arch single --delay 1s
   netkit zen serve --arch prefork --workers 4 --addr 127.0.0.1:1061
+  netkit zen serve --addr 127.0.0.1:0 --addr-file zen.addr
   # /etc/inetd.conf:
   # 1060 stream tcp nowait nobody /usr/local/bin/netkit netkit zen serve --arch inetd-nowait --log /tmp/zen.log`,
 		Args: cobra.NoArgs,
@@ -117,8 +132,8 @@ func runZenServe(ctx context.Context, opts zenServeOptions, stderr io.Writer) er
 	if !slices.Contains(serve.Architectures(), arch) {
 		return withExit(exitUsage, fmt.Errorf("unknown architecture %q; use one of: %s", opts.arch, archList()))
 	}
-	if opts.maxRequest <= 0 || opts.workers <= 0 || opts.maxConns < 0 || opts.delay < 0 || opts.idleTimeout < 0 {
-		return withExit(exitUsage, errors.New("--max-request and --workers must be positive; --max-conns, --delay and --idle-timeout must not be negative"))
+	if opts.maxRequest <= 0 || opts.idleTimeout <= 0 || opts.idle <= 0 || opts.workers < 0 || opts.maxConns < 0 || opts.delay < 0 {
+		return withExit(exitUsage, errors.New("--max-request, --idle-timeout and --idle must be positive; --workers, --max-conns and --delay must not be negative"))
 	}
 	var logw io.Writer = stderr
 	if detached(arch) {
@@ -132,10 +147,11 @@ func runZenServe(ctx context.Context, opts zenServeOptions, stderr io.Writer) er
 		defer f.Close()
 		logw = f
 	}
-	if arch == serve.InetdNowait || arch == serve.InetdWait {
-		// inetd makes fds 0, 1 and 2 the socket: send anything written to
-		// stdout or stderr (a panic, an error message) to the log instead.
-		if err := redirectStdio(logw); err != nil {
+	if detached(arch) {
+		// inetd (and systemd's inetd style) make fds 0, 1 and 2 the socket:
+		// send anything written to stdout or stderr (a panic, an error
+		// message) to the log instead.
+		if err := redirectSocketStdio(logw); err != nil {
 			return err
 		}
 	}
@@ -148,10 +164,20 @@ func runZenServe(ctx context.Context, opts zenServeOptions, stderr io.Writer) er
 		MaxConns:    opts.maxConns,
 		MaxRequest:  opts.maxRequest,
 		IdleTimeout: opts.idleTimeout,
+		Idle:        opts.idle,
 		Logger:      log,
 	})
 	if err != nil {
 		return withExit(exitUsage, err)
+	}
+	if opts.addrFile != "" && !serve.IsPreforkWorker() {
+		if err := srv.Listen(); err != nil {
+			log.Error("server failed", "err", err)
+			return err
+		}
+		if err := writeAddrFile(opts.addrFile, srv.Addr().String()); err != nil {
+			return err
+		}
 	}
 	err = serveUntilDone(ctx, srv)
 	if err != nil {
@@ -184,8 +210,32 @@ func serveUntilDone(ctx context.Context, srv *serve.Server) error {
 	return nil
 }
 
-// redirectStdio points fds 1 and 2 at w when w is a file, or at /dev/null.
-func redirectStdio(w io.Writer) error {
+// writeAddrFile writes addr and a newline to path, atomically: a reader
+// never sees a partial address.
+func writeAddrFile(path, addr string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(addr+"\n"), 0o644); err != nil {
+		return fmt.Errorf("write the address: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write the address: %w", err)
+	}
+	return nil
+}
+
+// redirectSocketStdio points fds 1 and 2, where they are sockets (as inetd
+// and systemd's StandardOutput=socket make them), at w when w is a file, or
+// at /dev/null.
+func redirectSocketStdio(w io.Writer) error {
+	var fds []int
+	for _, fd := range []int{1, 2} {
+		if _, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE); err == nil {
+			fds = append(fds, fd)
+		}
+	}
+	if len(fds) == 0 {
+		return nil
+	}
 	f, ok := w.(*os.File)
 	if !ok {
 		null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
@@ -195,7 +245,7 @@ func redirectStdio(w io.Writer) error {
 		defer null.Close()
 		f = null
 	}
-	for _, fd := range []int{1, 2} {
+	for _, fd := range fds {
 		if err := unix.Dup2(int(f.Fd()), fd); err != nil {
 			return fmt.Errorf("redirect fd %d: %w", fd, err)
 		}
@@ -210,6 +260,7 @@ type zenAskOptions struct {
 	count      int
 	timeout    time.Duration
 	wait       time.Duration
+	addrFile   string
 }
 
 // AddFlags registers the options on fs.
@@ -219,12 +270,13 @@ func (o *zenAskOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVarP(&o.count, "count", "n", 3, "how many questions to ask (3: the book's three in random order)")
 	fs.DurationVar(&o.timeout, "timeout", zen.DefaultTimeout, "limit for connecting and for each answer")
 	fs.DurationVar(&o.wait, "wait", 0, "retry a refused connection for this long (a server that is still starting)")
+	fs.StringVar(&o.addrFile, "addr-file", "", "ask the server whose HOST:PORT is in FILE (written by zen serve --addr-file), waiting up to --wait for FILE; no HOST then")
 }
 
 func newZenAskCommand() *cobra.Command {
 	var opts zenAskOptions
 	cmd := &cobra.Command{
-		Use:   "ask HOST",
+		Use:   "ask HOST | --addr-file FILE",
 		Short: "Ask a Zen server questions, like the book's client.py",
 		Long: `Connect to the Zen server on HOST, ask the book's three aphorisms in random
 order (or -n of the known ones), read each answer up to its '.', and print
@@ -232,14 +284,48 @@ each question and answer on one line exactly as the book's client.py does.
 With -e, send the first aphorism without its '?' and close at once.`,
 		Example: `  netkit zen ask localhost
   netkit zen ask localhost -p 1061 -n 5
-  netkit zen ask localhost -e`,
-		Args: cobra.ExactArgs(1),
+  netkit zen ask localhost -e
+  netkit zen serve --addr 127.0.0.1:0 --addr-file zen.addr &
+  netkit zen ask --addr-file zen.addr --wait 5s`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if (len(args) == 1) == (opts.addrFile != "") {
+				return withExit(exitUsage, errors.New("give either HOST or --addr-file FILE"))
+			}
+			if opts.addrFile != "" {
+				return runZenAskAddrFile(cmd.Context(), opts, cmd.OutOrStdout())
+			}
 			return runZenAsk(cmd.Context(), opts, args[0], cmd.OutOrStdout())
 		},
 	}
 	opts.AddFlags(cmd.Flags())
 	return cmd
+}
+
+// runZenAskAddrFile asks the server whose address is in opts.addrFile.
+func runZenAskAddrFile(ctx context.Context, opts zenAskOptions, stdout io.Writer) error {
+	deadline := time.Now().Add(opts.wait)
+	for {
+		b, err := os.ReadFile(opts.addrFile)
+		if err == nil {
+			host, port, err := net.SplitHostPort(strings.TrimSpace(string(b)))
+			if err != nil {
+				return withExit(exitUsage, fmt.Errorf("%s: %w", opts.addrFile, err))
+			}
+			if opts.port, err = strconv.Atoi(port); err != nil {
+				return withExit(exitUsage, fmt.Errorf("%s: port %q: %w", opts.addrFile, port, err))
+			}
+			return runZenAsk(ctx, opts, host, stdout)
+		}
+		if !errors.Is(err, os.ErrNotExist) || time.Now().After(deadline) {
+			return withExit(exitUsage, fmt.Errorf("read the address: %w", err))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 func runZenAsk(ctx context.Context, opts zenAskOptions, host string, stdout io.Writer) error {
@@ -305,19 +391,5 @@ func pyBytes(s string) string {
 // zenService is the Zen service as `netkit serve` starts it: perconn on
 // defaultZenAddr.
 func zenService() service {
-	return service{
-		name: "zen",
-		start: func(ctx context.Context, log *slog.Logger) (string, <-chan error, error) {
-			srv, err := serve.New(&zen.Protocol{}, serve.Config{Arch: serve.PerConn, Addr: defaultZenAddr, Logger: log})
-			if err != nil {
-				return "", nil, err
-			}
-			if err := srv.Listen(); err != nil {
-				return "", nil, err
-			}
-			done := make(chan error, 1)
-			go func() { done <- serveUntilDone(ctx, srv) }()
-			return "tcp " + srv.Addr().String(), done, nil
-		},
-	}
+	return streamService("zen", &zen.Protocol{}, defaultZenAddr)
 }

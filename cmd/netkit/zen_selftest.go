@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -86,8 +85,15 @@ func runZenSelftest(ctx context.Context, opts zenSelftestOptions, stdout io.Writ
 	}
 	defer os.RemoveAll(dir)
 
-	tw := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "ARCH\tRESULT\tTIME\tDETAIL")
+	// Rows are printed as each architecture finishes, in fixed columns.
+	width := len("ARCH")
+	for _, a := range archs {
+		width = max(width, len(a))
+	}
+	row := func(arch, result, took, detail string) {
+		fmt.Fprintf(stdout, "%-*s  %-6s  %-7s  %s\n", width, arch, result, took, detail)
+	}
+	row("ARCH", "RESULT", "TIME", "DETAIL")
 	failed := 0
 	for _, arch := range archs {
 		if ctx.Err() != nil {
@@ -102,10 +108,8 @@ func runZenSelftest(ctx context.Context, opts zenSelftestOptions, stdout io.Writ
 			result, detail = "FAIL", err.Error()
 			failed++
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", arch, result, time.Since(start).Round(time.Millisecond), detail)
-		tw.Flush()
+		row(string(arch), result, time.Since(start).Round(time.Millisecond).String(), detail)
 	}
-	tw.Flush()
 	fmt.Fprintf(stdout, "%d architectures: %d passed, %d failed\n", len(archs), len(archs)-failed, failed)
 	if err := ctx.Err(); err != nil {
 		return err
@@ -323,14 +327,17 @@ func freePort() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// startZenPrefork runs `netkit zen serve --arch prefork` on a free port and
-// waits until it accepts connections.
+// startZenPrefork runs `netkit zen serve --arch prefork` on a free port
+// (port 0, the address written to a file) and waits until it accepts
+// connections.
 func startZenPrefork(ctx context.Context, exe string, args []string, logs func() string) (*zenTarget, error) {
-	addr, err := freePort()
+	dir, err := os.MkdirTemp("", "netkit-prefork-")
 	if err != nil {
 		return nil, err
 	}
-	cmd := netkitCommand(exe, append(args, "--addr", addr))
+	defer os.RemoveAll(dir)
+	addrFile := filepath.Join(dir, "addr")
+	cmd := netkitCommand(exe, append(args, "--addr", "127.0.0.1:0", "--addr-file", addrFile))
 	var stderr lockedBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -341,10 +348,9 @@ func startZenPrefork(ctx context.Context, exe string, args []string, logs func()
 	stop := func() error { return stopProcess(cmd, exited, stderr.String) }
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			break
+		if b, err := os.ReadFile(addrFile); err == nil {
+			addr := strings.TrimSpace(string(b))
+			return &zenTarget{arch: serve.Prefork, addr: addr, logs: logs, stop: stop}, nil
 		}
 		select {
 		case err := <-exited:
@@ -353,10 +359,9 @@ func startZenPrefork(ctx context.Context, exe string, args []string, logs func()
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			stop()
-			return nil, fmt.Errorf("prefork server does not accept on %s: %s%s", addr, stderr.String(), logs())
+			return nil, fmt.Errorf("prefork server did not start: %s%s", stderr.String(), logs())
 		}
 	}
-	return &zenTarget{arch: serve.Prefork, addr: addr, logs: logs, stop: stop}, nil
 }
 
 // stopProcess sends SIGTERM and waits up to 10 s for a clean exit.

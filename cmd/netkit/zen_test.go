@@ -166,8 +166,9 @@ func TestZenArchitectures(t *testing.T) {
 				expectAnswer(t, c, "Implicit.")
 			})
 			t.Run("request too large", func(t *testing.T) {
-				good := dialZen(t, z.addr)
+				// bad first: single serves good only after bad's end.
 				bad := dialZen(t, z.addr)
+				good := dialZen(t, z.addr)
 				// The server closes the connection while we write, so the
 				// write may fail; what matters is that it closes.
 				bad.Conn().SetWriteDeadline(time.Now().Add(10 * time.Second))
@@ -263,6 +264,9 @@ func TestZenDelay(t *testing.T) {
 					if a, err := c.Ask("Beautiful is better than?"); err != nil || a != "Ugly." {
 						t.Errorf("got %q, %v", a, err)
 					}
+					// Hang up, as the book's client does: single serves
+					// the next connection only after this one ends.
+					c.Close()
 				})
 			}
 			wg.Wait()
