@@ -35,7 +35,7 @@ func OpenIdle(addr string, n int, within time.Duration) (*IdleConns, error) {
 		if within > 0 && time.Since(start) > within {
 			return ic, fmt.Errorf("stopped after %v at %d connections: the server accepts slowly", within, len(ic.fds))
 		}
-		fd, err := unix.Socket(sockFamily(sa), unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		fd, err := unix.Socket(sockFamily(sa), unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 		if err != nil {
 			err = fmt.Errorf("idle connection %d: socket: %w", len(ic.fds)+1, err)
 			if len(ic.fds) == 0 {
@@ -43,13 +43,8 @@ func OpenIdle(addr string, n int, within time.Duration) (*IdleConns, error) {
 			}
 			return ic, err
 		}
-		tv := unix.NsecToTimeval(int64(idleConnectTimeout))
-		unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv)
-		if err := unix.Connect(fd, sa); err != nil {
+		if err := connectWithin(fd, sa, idleConnectTimeout); err != nil {
 			unix.Close(fd)
-			if errors.Is(err, unix.EINPROGRESS) {
-				err = fmt.Errorf("timed out after %v: the server does not accept", idleConnectTimeout)
-			}
 			err = fmt.Errorf("idle connection %d: connect: %w", len(ic.fds)+1, err)
 			if len(ic.fds) == 0 {
 				return nil, err
@@ -70,4 +65,40 @@ func (ic *IdleConns) Close() {
 		unix.Close(fd)
 	}
 	ic.fds = nil
+}
+
+// connectWithin connects the non-blocking socket fd to sa, waiting at most
+// timeout. Signals (the Go runtime's preemption among them) do not
+// interrupt it.
+func connectWithin(fd int, sa unix.Sockaddr, timeout time.Duration) error {
+	err := unix.Connect(fd, sa)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, unix.EINPROGRESS) && !errors.Is(err, unix.EINTR) {
+		return err
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return fmt.Errorf("timed out after %v: the server does not accept", timeout)
+		}
+		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
+		n, err := unix.Poll(pfd, int(left/time.Millisecond)+1)
+		if errors.Is(err, unix.EINTR) || (err == nil && n == 0) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		soerr, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
+		if err != nil {
+			return err
+		}
+		if soerr != 0 {
+			return unix.Errno(soerr)
+		}
+		return nil
+	}
 }
