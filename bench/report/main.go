@@ -62,9 +62,10 @@ func run(w io.Writer, results, commands, profiles, notes, plot, elapsed string) 
 	if elapsed != "" {
 		fmt.Fprintf(w, "; the whole script took %s", elapsed)
 	}
-	fmt.Fprintf(w, "\n- **The machine was shared with other jobs during this run** (2 cores, several agents\n"+
-		"  building and testing): absolute figures are noisy, ratios within one run less so.\n"+
-		"  Re-run `bench/run.sh` on a quiet machine for figures to quote.\n\n")
+	fmt.Fprintf(w, "\n- **This machine is shared with other jobs** (2 cores, several agents building and\n"+
+		"  testing; the notes below say how busy it was during this run): absolute figures are\n"+
+		"  noisy, ratios within one run less so. Re-run `bench/run.sh` on a quiet machine for\n"+
+		"  figures to quote.\n\n")
 	if commands != "" {
 		c, err := os.ReadFile(commands)
 		if err != nil {
