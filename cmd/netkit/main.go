@@ -102,6 +102,7 @@ architecture, XML-RPC, and a native RCS library.`,
 		newUpperCommand(), newNamesCommand(), newWireCommand(),
 		newXMLRPCCommand(),
 		newRCSCommand(),
+		newBenchCommand(),
 	)
 	groupCommands(root)
 	addExitHelp(root)
