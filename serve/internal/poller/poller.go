@@ -91,9 +91,6 @@ type Poller struct {
 	// woken is set by the first Wake after the loop last drained the
 	// eventfd; later Wakes see it and skip the write.
 	woken atomic.Bool
-	// busy is set when the last Wait returned something: the next one
-	// first looks without blocking (see Wait).
-	busy bool
 }
 
 // Open creates a Poller that returns at most maxEvents events per Wait.
@@ -159,19 +156,7 @@ func (p *Poller) Wait(timeout time.Duration) (events []Event, woken bool, err er
 	if timeout >= 0 {
 		msec = int((timeout + time.Millisecond - 1) / time.Millisecond)
 	}
-	n, err := -1, error(nil)
-	if p.busy || msec == 0 {
-		// A loop that has just had work usually has more at once. Looking
-		// without blocking through RawSyscall6 does not enter the Go
-		// scheduler (no entersyscall/exitsyscall), so a busy loop never
-		// gives sysmon a syscall to take its P away in, which would cost
-		// a futex wake-up, a thread switch and sysmon's 20 µs naps.
-		n, err = p.waitNow()
-	}
-	if n == 0 && msec != 0 || n < 0 {
-		n, err = unix.EpollWait(p.epfd, p.raw, msec)
-	}
-	p.busy = n > 0
+	n, err := unix.EpollWait(p.epfd, p.raw, msec)
 	if err != nil {
 		if err == unix.EINTR {
 			return p.events[:0], false, nil
@@ -198,16 +183,6 @@ func (p *Poller) Wait(timeout time.Duration) (events []Event, woken bool, err er
 		p.woken.Store(false)
 	}
 	return events, woken, nil
-}
-
-// waitNow is epoll_wait with a zero timeout, as a raw system call.
-func (p *Poller) waitNow() (int, error) {
-	r, _, e := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(p.epfd), uintptr(unsafe.Pointer(&p.raw[0])),
-		uintptr(len(p.raw)), 0, 0, 0)
-	if e != 0 {
-		return 0, e
-	}
-	return int(r), nil
 }
 
 // Wake makes the loop's current or next Wait return with woken set. It is
@@ -305,26 +280,18 @@ func sockaddr(rsa *unix.RawSockaddrAny) unix.Sockaddr {
 
 // Read reads from the non-blocking fd into b. It returns 0, nil at the end
 // of input and unix.EAGAIN, bare, when nothing is there; EINTR is retried.
-//
-// Read and Send make raw system calls (no entersyscall/exitsyscall): on a
-// non-blocking socket they never block, so there is nothing to hand the P
-// over for, and the runtime's bookkeeping around each call was a good part
-// of the loop's user time.
 func Read(fd int, b []byte) (int, error) {
-	if len(b) == 0 {
-		return 0, nil
-	}
 	for {
-		n, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
-		switch e {
-		case 0:
-			return int(n), nil
+		n, err := unix.Read(fd, b)
+		switch err {
+		case nil:
+			return n, nil
 		case unix.EINTR:
 			continue
 		case unix.EAGAIN:
-			return 0, unix.EAGAIN
+			return 0, err
 		default:
-			return 0, os.NewSyscallError("read", e)
+			return 0, os.NewSyscallError("read", err)
 		}
 	}
 }
@@ -343,7 +310,7 @@ func Send(fd int, b []byte, more bool) (int, error) {
 		flags |= unix.MSG_MORE
 	}
 	for {
-		n, _, e := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), uintptr(flags), 0, 0)
+		n, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), uintptr(flags), 0, 0)
 		switch e {
 		case 0:
 			return int(n), nil
