@@ -312,6 +312,9 @@ func (b *lockedBuffer) String() string {
 func netkitCommand(exe string, args []string) *exec.Cmd {
 	cmd := exec.Command(exe, args...)
 	cmd.Args[0] = "netkit"
+	// A prefork worker inherits the server's stderr; should one outlive
+	// the server, Wait must not block on the pipe it still holds.
+	cmd.WaitDelay = 5 * time.Second
 	return cmd
 }
 
