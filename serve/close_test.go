@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestErrCloseEndsNormally checks, under every in-process architecture,
@@ -64,5 +66,31 @@ func TestShutdownBeforeEngineServes(t *testing.T) {
 				t.Error("the listener is still open after Serve returned")
 			}
 		})
+	}
+}
+
+// TestListenerFileKeepsNonblocking checks that handing the listener to a
+// prefork worker (os/exec calls Fd on it at every start) leaves the shared
+// socket non-blocking: a blocking one would park a running worker's accept
+// in the kernel, out of reach of its Shutdown.
+func TestListenerFileKeepsNonblocking(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	f, err := listenerFile(ln)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for range 3 {
+		flags, err := unix.FcntlInt(f.Fd(), unix.F_GETFL, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if flags&unix.O_NONBLOCK == 0 {
+			t.Fatal("the listener became blocking when its file was handed on")
+		}
 	}
 }

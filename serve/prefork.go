@@ -86,13 +86,9 @@ func newPreforkEngine(cfg Config) *preforkEngine {
 // Serve starts the workers on l and keeps them running until Shutdown or
 // Close.
 func (e *preforkEngine) Serve(l net.Listener) error {
-	fl, ok := l.(interface{ File() (*os.File, error) })
-	if !ok {
-		return fmt.Errorf("prefork: cannot pass a %T to worker processes", l)
-	}
-	f, err := fl.File()
+	f, err := listenerFile(l)
 	if err != nil {
-		return fmt.Errorf("prefork: %w", err)
+		return err
 	}
 	defer f.Close()
 	exe, args, err := e.command()
@@ -111,6 +107,31 @@ func (e *preforkEngine) Serve(l net.Listener) error {
 	<-e.stopc
 	e.slots.Wait()
 	return nil
+}
+
+// listenerFile returns a duplicate of l's socket as an *os.File to hand to
+// the workers. Not l.File(): the Fd method of that file, which os/exec calls
+// at every worker start, puts the socket in blocking mode, and the mode
+// belongs to the socket that the parent and every worker share. A running
+// worker's accept would then block in the kernel, where its Shutdown cannot
+// interrupt it. A file made by os.NewFile leaves the mode alone.
+func listenerFile(l net.Listener) (*os.File, error) {
+	sc, ok := l.(syscall.Conn)
+	if !ok {
+		return nil, fmt.Errorf("prefork: cannot pass a %T to worker processes", l)
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil, fmt.Errorf("prefork: %w", err)
+	}
+	dup, derr := -1, error(nil)
+	if err := rc.Control(func(fd uintptr) { dup, derr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0) }); err != nil {
+		return nil, fmt.Errorf("prefork: %w", err)
+	}
+	if derr != nil {
+		return nil, fmt.Errorf("prefork: duplicate the listener: %w", derr)
+	}
+	return os.NewFile(uintptr(dup), "prefork listener"), nil
 }
 
 // command returns the program and arguments of a worker.
