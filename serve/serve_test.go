@@ -287,7 +287,7 @@ func askLine(t *testing.T, c net.Conn, r *bufio.Reader, line string) string {
 }
 
 func TestPreforkServesAndShutsDown(t *testing.T) {
-	var logs lockedLog
+	var logs syncBuffer
 	s, done := launch(t, &lineProto{}, Config{
 		Arch: Prefork, Addr: "127.0.0.1:0", Workers: 2,
 		Exec:   []string{os.Args[0], "-test.run=^$"},
@@ -318,24 +318,6 @@ func TestPreforkServesAndShutsDown(t *testing.T) {
 	if n := strings.Count(logs.String(), `msg="worker stopped" worker=`); n != 2 {
 		t.Errorf("%d workers stopped cleanly, want 2:\n%s", n, logs.String())
 	}
-}
-
-// lockedLog is a log buffer safe for concurrent use.
-type lockedLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 // socketFile returns a duplicate of c's or l's socket as a file, as a
@@ -464,7 +446,7 @@ func TestInheritedSocketOfTheWrongKind(t *testing.T) {
 // TestPreforkRestartBacksOff runs workers that die at once: the parent
 // restarts them with a doubling back-off, not in a spin.
 func TestPreforkRestartBacksOff(t *testing.T) {
-	var logs lockedLog
+	var logs syncBuffer
 	s, done := launch(t, &lineProto{}, Config{
 		Arch: Prefork, Addr: "127.0.0.1:0", Workers: 1,
 		Exec:   []string{"/bin/sh", "-c", "exit 3"},
