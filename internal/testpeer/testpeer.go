@@ -7,6 +7,8 @@ package testpeer
 import (
 	"os"
 	"os/exec"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -39,11 +41,29 @@ func Missing(t testing.TB, why, install string) {
 }
 
 // Python returns a Python 3 interpreter for scripts that need only the
-// standard library: python3 on PATH.
+// standard library: python3 on PATH, resolved to the interpreter itself.
+// A pyenv python3 on PATH is a shell script (a shim) that needs pyenv's
+// environment; run by a peer such as inetd, with an environment of its own,
+// it can fail, so tests get the real executable behind it.
 func Python(t testing.TB) string {
 	t.Helper()
-	return Require(t, "python3", "apt-get install python3")
+	shim := Require(t, "python3", "apt-get install python3")
+	pythonOnce.Do(func() {
+		out, err := exec.Command(shim, "-c", "import sys; print(sys.executable)").Output()
+		if p := strings.TrimSpace(string(out)); err == nil && p != "" {
+			pythonPath = p
+		}
+	})
+	if pythonPath != "" {
+		return pythonPath
+	}
+	return shim
 }
+
+var (
+	pythonOnce sync.Once
+	pythonPath string // the interpreter behind python3 on PATH, once known
+)
 
 // SystemPython returns Debian's own interpreter, /usr/bin/python3, for
 // scripts that need a python3-* package from apt (a pyenv python3 on PATH
