@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netkit-go/netkit/internal/servetest"
 	"github.com/netkit-go/netkit/serve"
 	"github.com/netkit-go/netkit/zen"
 )
@@ -15,16 +16,7 @@ import (
 // startZen serves zen under perconn on a free loopback port.
 func startZen(t *testing.T, st *zen.Stats) string {
 	t.Helper()
-	srv, err := serve.New(&zen.Protocol{Stats: st}, serve.Config{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve()
-	t.Cleanup(func() { srv.Close() })
-	return srv.Addr().String()
+	return servetest.Start(t, &zen.Protocol{Stats: st}, serve.Config{}).Addr().String()
 }
 
 // startFake serves answer to every '?' it reads, a wrong server.
@@ -265,16 +257,7 @@ func BenchmarkLockstep(b *testing.B) {
 }
 
 func startZenB(b *testing.B) string {
-	srv, err := serve.New(&zen.Protocol{}, serve.Config{Addr: "127.0.0.1:0"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := srv.Listen(); err != nil {
-		b.Fatal(err)
-	}
-	go srv.Serve()
-	b.Cleanup(func() { srv.Close() })
-	return srv.Addr().String()
+	return servetest.Start(b, &zen.Protocol{}, serve.Config{}).Addr().String()
 }
 
 // waitFor waits up to 5 s for cond.

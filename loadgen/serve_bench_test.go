@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netkit-go/netkit/internal/servetest"
 	"github.com/netkit-go/netkit/serve"
 	"github.com/netkit-go/netkit/zen"
 )
@@ -27,15 +28,7 @@ func BenchmarkServe(b *testing.B) {
 		for _, l := range loads {
 			name := fmt.Sprintf("%s/c=%d/depth=%d", arch, l.Conns, l.Depth)
 			b.Run(name, func(b *testing.B) {
-				srv, err := serve.New(&zen.Protocol{}, serve.Config{Arch: arch, Addr: "127.0.0.1:0"})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := srv.Listen(); err != nil {
-					b.Fatal(err)
-				}
-				go srv.Serve()
-				defer srv.Close()
+				srv := servetest.Start(b, &zen.Protocol{}, serve.Config{Arch: arch})
 				b.ReportAllocs()
 				b.ResetTimer()
 				res, err := Run(context.Background(), Config{
@@ -72,15 +65,7 @@ func BenchmarkIdleHeap(b *testing.B) {
 		}
 		b.Run(string(arch), func(b *testing.B) {
 			var st zen.Stats
-			srv, err := serve.New(&zen.Protocol{Stats: &st}, serve.Config{Arch: arch, Addr: "127.0.0.1:0"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := srv.Listen(); err != nil {
-				b.Fatal(err)
-			}
-			go srv.Serve()
-			defer srv.Close()
+			srv := servetest.Start(b, &zen.Protocol{Stats: &st}, serve.Config{Arch: arch})
 			for b.Loop() {
 				before := liveHeap()
 				base := st.Sessions.Load()

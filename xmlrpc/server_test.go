@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netkit-go/netkit/internal/servetest"
 	"github.com/netkit-go/netkit/internal/testpeer"
 	"github.com/netkit-go/netkit/serve"
 )
@@ -52,15 +53,7 @@ func startStream(t *testing.T, s *Server) string {
 // startStreamArch serves s on engine arch on a free port and returns its URL.
 func startStreamArch(t *testing.T, s *Server, arch serve.Arch) string {
 	t.Helper()
-	srv, err := serve.New(s.StreamProtocol(), serve.Config{Arch: arch, Addr: "127.0.0.1:0", MaxRequest: s.MaxRequest()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve()
-	t.Cleanup(func() { srv.Close() })
+	srv := servetest.Start(t, s.StreamProtocol(), serve.Config{Arch: arch, MaxRequest: s.MaxRequest()})
 	return "http://" + srv.Addr().String() + "/RPC2"
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netkit-go/netkit/internal/servetest"
 	"github.com/netkit-go/netkit/serve"
 	"github.com/netkit-go/netkit/xmlrpc"
 )
@@ -13,15 +14,7 @@ import (
 // TestRun drives an in-process netkit server with both kinds of load.
 func TestRun(t *testing.T) {
 	s := xmlrpc.NewDemoServer(xmlrpc.ServerOptions{})
-	srv, err := serve.New(s.StreamProtocol(), serve.Config{Addr: "127.0.0.1:0", MaxRequest: s.MaxRequest()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve()
-	defer srv.Close()
+	srv := servetest.Start(t, s.StreamProtocol(), serve.Config{MaxRequest: s.MaxRequest()})
 	target := &Server{Name: "netkit", Addr: srv.Addr().String(), PID: os.Getpid()}
 	for _, keep := range []bool{true, false} {
 		r, err := Run(context.Background(), target, Load{Conns: 2, KeepAlive: keep, Duration: 200 * time.Millisecond})
