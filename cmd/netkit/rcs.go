@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"os/user"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -43,9 +44,9 @@ The user name for locks is $LOGNAME, then $USER, then the login name.`,
 		rcsSub("log", "[-h] [-L] [-R] [-rREV] FILE...",
 			"Print the history in rlog's format",
 			"  netkit rcs log notes.txt\n  netkit rcs log -h notes.txt\n  netkit rcs log -L -R *,v", runRCSLog),
-		rcsSub("diff", "[-rREV1 [-rREV2]] FILE",
+		rcsSub("diff", "[-u|-c|-UN|-CN|-n] [-q] [-kMODE] [-rREV1 [-rREV2]] FILE",
 			"Compare revisions, or a revision and the working file (rcsdiff); exit 1 when they differ",
-			"  netkit rcs diff notes.txt\n  netkit rcs diff -r1.1 -r1.3 notes.txt", runRCSDiff),
+			"  netkit rcs diff notes.txt\n  netkit rcs diff -u -r1.1 -r1.3 notes.txt\n  netkit rcs diff -C1 -r1.2 notes.txt", runRCSDiff),
 		rcsSub("lock", "[-rREV] FILE...", "Lock a revision (rcs -l); the head by default",
 			"  netkit rcs lock notes.txt", runRCSLock),
 		rcsSub("unlock", "[-rREV] FILE...", "Remove your lock (rcs -u)",
@@ -59,6 +60,7 @@ type rcsOptions struct {
 	vals  map[byte]string
 	set   map[byte]bool
 	revs  []string // every -r, in order
+	order []string // every option, as given
 	files []string
 	quiet bool
 }
@@ -84,6 +86,7 @@ func parseRCSArgs(args []string, allowed string) (*rcsOptions, error) {
 		}
 		o.set[c] = true
 		o.vals[c] = a[2:]
+		o.order = append(o.order, a)
 		if c == 'r' {
 			o.revs = append(o.revs, a[2:])
 		}
@@ -100,11 +103,11 @@ func parseRCSArgs(args []string, allowed string) (*rcsOptions, error) {
 type rcsRunner func(c *cobra.Command, o *rcsOptions) error
 
 func rcsSub(name, usage, short, example string, run rcsRunner) *cobra.Command {
-	allowed := map[string]string{"ci": "lufqrmtdws", "co": "lupfqrk", "log": "hLRr", "diff": "r", "lock": "r", "unlock": "r"}[name]
+	allowed := map[string]string{"ci": "lufqrmtdws", "co": "lupfqrk", "log": "hLRr", "diff": "rucUCnqk", "lock": "r", "unlock": "r"}[name]
 	c := &cobra.Command{
 		Use:                name + " " + usage,
 		Short:              short,
-		Long:               short + ".\n\nOptions, GNU RCS style (value glued to the letter):\n" + rcsOptionHelp(allowed),
+		Long:               short + ".\n\nOptions, GNU RCS style (value glued to the letter):\n" + rcsOptionHelp(name, allowed),
 		Example:            example,
 		DisableFlagParsing: true,
 		RunE: func(c *cobra.Command, args []string) error {
@@ -144,10 +147,28 @@ var rcsOptionText = map[byte]string{
 	'R': "-R        only the ,v file names",
 }
 
-func rcsOptionHelp(allowed string) string {
+// rcsCommandOptionText overrides rcsOptionText for one command.
+var rcsCommandOptionText = map[string]map[byte]string{
+	"diff": {
+		'u': "-u        unified diff (diff -u), 3 lines of context",
+		'c': "-c        context diff (diff -c), 3 lines of context",
+		'U': "-UN       unified diff with N lines of context",
+		'C': "-CN       context diff with N lines of context",
+		'n': "-n        RCS format (diff -n, as deltas are stored)",
+		'r': "-rREV     revision, branch or name (twice: compare two revisions)",
+		'k': "-kMODE    keyword mode before comparing: kv, kvl, k, v, o, b",
+		'q': "-q        quiet: no header on stderr",
+	},
+}
+
+func rcsOptionHelp(name, allowed string) string {
 	var b strings.Builder
 	for i := 0; i < len(allowed); i++ {
-		b.WriteString("  " + rcsOptionText[allowed[i]] + "\n")
+		text, ok := rcsCommandOptionText[name][allowed[i]]
+		if !ok {
+			text = rcsOptionText[allowed[i]]
+		}
+		b.WriteString("  " + text + "\n")
 	}
 	return b.String()
 }
@@ -480,10 +501,40 @@ func runRCSLog(c *cobra.Command, o *rcsOptions) error {
 
 func runRCSDiff(c *cobra.Command, o *rcsOptions) error {
 	if len(o.files) != 1 || len(o.revs) > 2 {
-		return withExit(exitUsage, errors.New("usage: netkit rcs diff [-rREV1 [-rREV2]] FILE"))
+		return withExit(exitUsage, errors.New("usage: netkit rcs diff [-u|-c|-UN|-CN|-n] [-kMODE] [-rREV1 [-rREV2]] FILE"))
+	}
+	do := rcs.DiffOptions{Style: diff.Normal, Mode: o.vals['k']}
+	var flags string // the diff options, as rcsdiff repeats them
+	for _, a := range o.order {
+		switch a[1] {
+		case 'u', 'c', 'U', 'C':
+			do.Style, do.Context = diff.Unified, 3
+			if a[1] == 'c' || a[1] == 'C' {
+				do.Style = diff.Context
+			}
+			if a[1] == 'U' || a[1] == 'C' {
+				n, err := strconv.Atoi(a[2:])
+				if err != nil || n < 0 {
+					return withExit(exitUsage, fmt.Errorf("bad context length in %s", a))
+				}
+				do.Context = n
+			}
+		case 'n':
+			do.Style = diff.RCS
+		default:
+			continue
+		}
+		flags += " " + a
+	}
+	if o.has('k') && !rcs.ValidMode(do.Mode) {
+		return withExit(exitUsage, fmt.Errorf("unknown keyword mode -k%s", do.Mode))
 	}
 	stderr := c.ErrOrStderr()
+	if o.quiet {
+		stderr = io.Discard
+	}
 	rcsPath, work := rcs.Paths(o.files[0])
+	do.Working = work
 	f, err := rcs.Open(rcsPath)
 	if err != nil {
 		return notFound(err)
@@ -504,46 +555,41 @@ func runRCSDiff(c *cobra.Command, o *rcsOptions) error {
 	if err != nil {
 		return withExit(exitUsage, err)
 	}
-	a, err := f.Checkout(rev1)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(stderr, "%s\nRCS file: %s\n", strings.Repeat("=", 67), rcsPath)
-	var b []byte
-	label := "diff -r" + rev1
+	var out []byte
 	if len(o.revs) == 2 {
 		rev2, err := f.Resolve(o.revs[1])
 		if err != nil {
 			return withExit(exitUsage, err)
 		}
-		if b, err = f.Checkout(rev2); err != nil {
-			return err
-		}
-		a = f.ExpandKeywords(a, f.Delta(rev1), rcs.ExpandOptions{})
-		b = f.ExpandKeywords(b, f.Delta(rev2), rcs.ExpandOptions{})
 		if rev1 == rev2 {
 			return nil
 		}
-		fmt.Fprintf(stderr, "retrieving revision %s\nretrieving revision %s\n", rev1, rev2)
-		label += " -r" + rev2
+		fmt.Fprintf(stderr, "retrieving revision %s\nretrieving revision %s\ndiff%s -r%s -r%s\n", rev1, rev2, flags, rev1, rev2)
+		if out, err = f.Diff(rev1, rev2, nil, time.Time{}, do); err != nil {
+			return err
+		}
 	} else {
-		if b, err = os.ReadFile(work); err != nil {
+		text, err := os.ReadFile(work)
+		if err != nil {
 			return notFound(err)
 		}
-		a = f.ExpandKeywords(a, f.Delta(rev1), rcs.ExpandOptions{Locker: f.LockedBy(rev1)})
-		fmt.Fprintf(stderr, "retrieving revision %s\n", rev1)
-		label += " " + work
+		var mtime time.Time
+		if fi, err := os.Stat(work); err == nil {
+			mtime = fi.ModTime()
+		}
+		fmt.Fprintf(stderr, "retrieving revision %s\ndiff%s -r%s %s\n", rev1, flags, rev1, work)
+		if out, err = f.Diff(rev1, "", text, mtime, do); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintln(stderr, label)
-	la, lb := diff.SplitLines(a), diff.SplitLines(b)
-	hs := diff.Lines(la, lb)
-	if len(hs) == 0 {
+	if out == nil {
 		return nil
 	}
-	if _, err := c.OutOrStdout().Write(diff.AppendNormal(nil, la, lb, hs)); err != nil {
+	if _, err := c.OutOrStdout().Write(out); err != nil {
 		return err
 	}
-	return withExit(exitFailure, fmt.Errorf("%s: %d differing hunks", o.files[0], len(hs)))
+	return withExit(exitFailure, fmt.Errorf("%s: differences found", o.files[0]))
 }
 
 func runRCSLock(c *cobra.Command, o *rcsOptions) error {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/netkit-go/netkit/internal/testpeer"
 )
@@ -92,5 +94,68 @@ func TestRCSCommandsWithGNU(t *testing.T) {
 	}
 	if out := mustGNU("rlog", "-h", "f.txt"); !bytes.Contains([]byte(out), []byte("head: 1.3\n")) || !bytes.Contains([]byte(out), []byte("locks: strict\naccess")) {
 		t.Errorf("after an unchanged ci:\n%s", out)
+	}
+}
+
+// rcsPeers runs netkit rcs in-process and GNU RCS commands in the current
+// directory, for the interop tests.
+type rcsPeers struct{ t *testing.T }
+
+func (p rcsPeers) netkit(args ...string) (string, string, int) {
+	var out, errb bytes.Buffer
+	code := run(append([]string{"rcs"}, args...), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func (p rcsPeers) gnu(args ...string) (string, string, int) {
+	var out, errb bytes.Buffer
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		p.t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// TestRCSDiffWithGNU: netkit rcs diff -u/-c/-C1/-n and the normal format
+// print what GNU rcsdiff prints, header lines (stderr) and labels with
+// dates included, between revisions and against the working file, with
+// the same exit statuses.
+func TestRCSDiffWithGNU(t *testing.T) {
+	testpeer.Require(t, "rcsdiff", "apt-get install rcs")
+	t.Chdir(t.TempDir())
+	t.Setenv("LOGNAME", "tester")
+	t.Setenv("TZ", "UTC")
+	p := rcsPeers{t}
+	steps := []string{"alpha\nbravo\ncharlie\ndelta\necho\n", "alpha\nbravo\ndelta\necho\n", "alpha\nbravo\nmail user@example.com (@@ two)\ndelta\nnew A\nnew B\necho\ntail without newline"}
+	for i, text := range steps {
+		os.WriteFile("f.txt", []byte(text), 0o644)
+		p.gnu("ci", "-q", "-l", "-d2026/01/02 03:04:0"+string(rune('5'+i)), "-mstep", "-t-desc", "f.txt")
+	}
+	os.WriteFile("f.txt", []byte("alpha\nBRAVO\ndelta\n"), 0o644)
+	os.Chtimes("f.txt", time.Date(2026, 11, 22, 3, 4, 26, 0, time.UTC), time.Date(2026, 11, 22, 3, 4, 26, 0, time.UTC))
+	cases := [][]string{
+		{"-u", "-r1.2", "-r1.3"}, {"-c", "-r1.1", "-r1.2"}, {"-c", "-r1.1", "-r1.3"}, {"-C1", "-r1.1", "-r1.3"},
+		{"-U0", "-r1.3", "-r1.1"}, {"-n", "-r1.3", "-r1.2"}, {"-r1.1", "-r1.3"}, {"-u", "-r1.3", "-r1.3"},
+		{"-u"}, {"-c", "-r1.1"}, {"-q", "-u", "-r1.1", "-r1.2"}, {"-u", "-ko", "-r1.2", "-r1.1"},
+	}
+	for _, args := range cases {
+		args = append(args, "f.txt")
+		want, wantErr, wantCode := p.gnu(append([]string{"rcsdiff"}, args...)...)
+		got, gotErr, code := p.netkit(append([]string{"diff"}, args...)...)
+		if got != want || code != wantCode || !strings.HasPrefix(gotErr, wantErr) {
+			t.Errorf("diff %v: exit %d, GNU %d\n got %q\n     %q\nwant %q\n     %q", args, code, wantCode, got, gotErr, want, wantErr)
+		}
+	}
+	// A file that does not exist, a revision that does not exist: 2.
+	for _, args := range [][]string{{"-u", "nosuch.txt"}, {"-r1.1", "-r9.9", "f.txt"}} {
+		_, _, wantCode := p.gnu(append([]string{"rcsdiff"}, args...)...)
+		if _, _, code := p.netkit(append([]string{"diff"}, args...)...); code != 2 || wantCode != 2 {
+			t.Errorf("diff %v: exit %d, GNU %d", args, code, wantCode)
+		}
 	}
 }

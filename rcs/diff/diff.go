@@ -44,17 +44,29 @@ type Hunk struct {
 	A0, A1, B0, B1 int
 }
 
-// Lines compares a (old) and b (new) and returns the hunks in order.
-func Lines(a, b []Line) []Hunk {
-	// Identical prefix and suffix.
+// Lines compares a (old) and b (new) and returns the hunks in order, as
+// GNU diff does for its normal and RCS (-n) output.
+func Lines(a, b []Line) []Hunk { return lines(a, b, 0) }
+
+// LinesContext is Lines for output with context lines (diff -u, -c): GNU
+// diff then leaves that many lines of the identical prefix and suffix in
+// the comparison (its "horizon"), which lets a change slide into them, so
+// its hunks may differ from those of Lines.
+func LinesContext(a, b []Line, context int) []Hunk { return lines(a, b, max(context, 0)) }
+
+func lines(a, b []Line, horizon int) []Hunk {
+	// Identical prefix and suffix, less horizon lines of each
+	// (find_identical_ends).
 	pre := 0
 	for pre < len(a) && pre < len(b) && bytes.Equal(a[pre], b[pre]) {
 		pre++
 	}
+	pre = max(pre-horizon, 0)
 	suf := 0
 	for suf < len(a)-pre && suf < len(b)-pre && bytes.Equal(a[len(a)-1-suf], b[len(b)-1-suf]) {
 		suf++
 	}
+	suf = max(suf-horizon, 0)
 	ma, mb := a[pre:len(a)-suf], b[pre:len(b)-suf]
 	if len(ma) == 0 && len(mb) == 0 {
 		return nil

@@ -111,3 +111,54 @@ func TestAgainstGNUDiff(t *testing.T) {
 		t.Errorf("%d of %d differ", n-same, n)
 	}
 }
+
+// TestContextFormatsAgainstGNUDiff compares the unified and context
+// formats (context 0 to 3) with GNU diff -u/-U and -c/-C on random pairs,
+// header lines aside.
+func TestContextFormatsAgainstGNUDiff(t *testing.T) {
+	gnu := testpeer.Require(t, "diff", "apt-get install diffutils")
+	dir := t.TempDir()
+	r := rand.New(rand.NewSource(2))
+	n := 200
+	if testing.Short() {
+		n = 40
+	}
+	same, total := 0, 0
+	for i := range n {
+		alphabet := []int{3, 10, 50, 1000}[i%4]
+		old := randomText(r, r.Intn(120), alphabet)
+		new := mutate(r, old, alphabet)
+		if i%9 == 0 {
+			new = randomText(r, r.Intn(50), alphabet)
+		}
+		pa, pb := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+		os.WriteFile(pa, old, 0o644)
+		os.WriteFile(pb, new, 0o644)
+		a, b := SplitLines(old), SplitLines(new)
+		ctx := i % 4
+		hs := LinesContext(a, b, ctx)
+		for _, style := range []string{"U", "C"} {
+			out, _ := exec.Command(gnu, "-a", fmt.Sprintf("-%s%d", style, ctx), "--label=a", "--label=b", pa, pb).Output()
+			var want []byte
+			if len(out) > 0 {
+				want = out[bytes.IndexByte(out[bytes.IndexByte(out, '\n')+1:], '\n')+bytes.IndexByte(out, '\n')+2:]
+			}
+			var got []byte
+			if style == "U" {
+				got = AppendUnified(nil, a, b, hs, ctx)
+			} else {
+				got = AppendContext(nil, a, b, hs, ctx)
+			}
+			total++
+			if bytes.Equal(got, want) {
+				same++
+			} else if same+5 > total || testing.Verbose() {
+				t.Logf("case %d -%s%d differs:\nold %q\nnew %q\ngot  %q\nwant %q", i, style, ctx, old, new, got, want)
+			}
+		}
+	}
+	t.Logf("%d of %d random pairs give GNU diff's exact -u/-c output", same, total)
+	if same != total {
+		t.Errorf("%d of %d differ", total-same, total)
+	}
+}
