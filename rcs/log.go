@@ -88,7 +88,13 @@ func (f *File) LockedBy(rev string) string {
 type LogOptions struct {
 	Working    string // working file name for the "Working file:" line
 	HeaderOnly bool   // -h
-	Revs       []string
+	DescOnly   bool   // -t: the header and the description
+	NoNames    bool   // -N: no symbolic names
+	// Revs are the revisions to print (all when empty), unless Selected
+	// is set: then exactly those in it (see (*File).Selected).
+	Revs     []string
+	Selected map[string]bool
+	Lockers  []string // -lLOGINS: only their locks in the header
 }
 
 // counts returns the lines a delta's script adds and deletes.
@@ -135,23 +141,34 @@ func (f *File) Log(o LogOptions) string {
 		b.WriteString(" strict")
 	}
 	for _, l := range f.Locks {
-		b.WriteString("\n\t" + l.Locker + ": " + l.Rev)
+		if len(o.Lockers) == 0 || slices.Contains(o.Lockers, l.Locker) {
+			b.WriteString("\n\t" + l.Locker + ": " + l.Rev)
+		}
 	}
 	b.WriteString("\naccess list:")
 	for _, a := range f.Access {
 		b.WriteString("\n\t" + a)
 	}
-	b.WriteString("\nsymbolic names:")
-	for _, s := range f.Symbols {
-		b.WriteString("\n\t" + s.Name + ": " + s.Rev)
+	if !o.NoNames {
+		b.WriteString("\nsymbolic names:")
+		for _, s := range f.Symbols {
+			b.WriteString("\n\t" + s.Name + ": " + s.Rev)
+		}
 	}
 	b.WriteString("\nkeyword substitution: " + f.Keyword() + "\n")
 	fmt.Fprintf(&b, "total revisions: %d", len(f.nodes))
+	if o.DescOnly {
+		fmt.Fprintf(&b, "\ndescription:\n%s%s\n", f.Desc, strings.Repeat("=", 77))
+		return b.String()
+	}
 	if o.HeaderOnly {
 		b.WriteString("\n" + strings.Repeat("=", 77) + "\n")
 		return b.String()
 	}
 	selected := func(d *Delta) bool {
+		if o.Selected != nil {
+			return o.Selected[d.Rev]
+		}
 		if len(o.Revs) == 0 {
 			return true
 		}

@@ -39,29 +39,40 @@ func TestDiffAgainstRCSDiff(t *testing.T) {
 	}
 }
 
-// diffHistory builds one GNU history and compares the diffs of its
-// revisions; it returns how many outputs were identical, of how many.
-func diffHistory(t *testing.T, seed int64, n int, binary bool) (same, total int) {
+// gnuHistory is a randomized history checked in with GNU ci.
+type gnuHistory struct {
+	g        *gnuRCS
+	name     string
+	revs     []string // in the order of check-in
+	parents  map[string]string
+	contents map[string][]byte
+	r        *rand.Rand
+}
+
+// buildGNUHistory checks in n revisions made by TestRandomHistories'
+// generator with GNU ci: mostly on the trunk, sometimes a branch from an
+// older revision or the tip of a branch, one second apart from
+// 2026/01/02 03:04:05.
+func buildGNUHistory(t *testing.T, seed int64, n int, binary bool) *gnuHistory {
 	g := newGNU(t)
 	h := &history{r: rand.New(rand.NewSource(seed)), binary: binary}
-	name := "f.txt"
+	gh := &gnuHistory{g: g, name: "f.txt", parents: map[string]string{}, contents: map[string][]byte{}, r: h.r}
+	name := gh.name
 	if binary {
 		name = "f.bin"
+		gh.name = name
 		g.must("rcs", "-q", "-i", "-kb", "-t-binary", name)
 	}
-	parents := map[string]string{}
-	contents := map[string][]byte{}
-	var revs []string
 	head := ""
 	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for i := range n {
 		parent := head
 		if i > 0 && h.r.Intn(4) == 0 {
-			parent = revs[h.r.Intn(len(revs))]
+			parent = gh.revs[h.r.Intn(len(gh.revs))]
 		}
 		content := h.first()
 		if parent != "" {
-			content = h.mutate(contents[parent])
+			content = h.mutate(gh.contents[parent])
 			g.must("rcs", "-q", "-l"+parent, name)
 		}
 		os.WriteFile(g.path(name), content, 0o644)
@@ -74,14 +85,22 @@ func diffHistory(t *testing.T, seed int64, n int, binary bool) (same, total int)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rev := newestSince(f, revs)
+		rev := newestSince(f, gh.revs)
 		if len(fields(rev)) == 2 {
 			head = rev
 		}
-		parents[rev] = parent
-		contents[rev] = content
-		revs = append(revs, rev)
+		gh.parents[rev] = parent
+		gh.contents[rev] = content
+		gh.revs = append(gh.revs, rev)
 	}
+	return gh
+}
+
+// diffHistory builds one GNU history and compares the diffs of its
+// revisions; it returns how many outputs were identical, of how many.
+func diffHistory(t *testing.T, seed int64, n int, binary bool) (same, total int) {
+	gh := buildGNUHistory(t, seed, n, binary)
+	g, name, revs, parents, contents, h := gh.g, gh.name, gh.revs, gh.parents, gh.contents, gh
 	f, err := Open(g.path(name + ",v"))
 	if err != nil {
 		t.Fatal(err)

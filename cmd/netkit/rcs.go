@@ -38,12 +38,12 @@ The user name for locks is $LOGNAME, then $USER, then the login name.`,
 		rcsSub("ci", "[-l|-u] [-f] [-q] [-rREV] [-mMSG] [-t-DESC] [-dDATE] [-wAUTHOR] [-sSTATE] FILE...",
 			"Check in working files as new revisions (GNU ci)",
 			"  netkit rcs ci -l -m'fix the intro' notes.txt\n  netkit rcs ci -r1.2.1 -m'on a branch' notes.txt", runRCSCheckin),
-		rcsSub("co", "[-l|-u|-p] [-f] [-q] [-rREV] [-kMODE] FILE...",
+		rcsSub("co", "[-l|-u|-p] [-f] [-q] [-rREV] [-dDATE] [-sSTATE] [-w[WHO]] [-kMODE] FILE...",
 			"Check out revisions (GNU co); -p prints to stdout",
-			"  netkit rcs co -p -r1.1 notes.txt\n  netkit rcs co -l notes.txt\n  netkit rcs co -p -ko -rREL_1 notes.txt", runRCSCheckout),
-		rcsSub("log", "[-h] [-L] [-R] [-rREV] FILE...",
-			"Print the history in rlog's format",
-			"  netkit rcs log notes.txt\n  netkit rcs log -h notes.txt\n  netkit rcs log -L -R *,v", runRCSLog),
+			"  netkit rcs co -p -r1.1 notes.txt\n  netkit rcs co -l notes.txt\n  netkit rcs co -p -ko -rREL_1 notes.txt\n  netkit rcs co -p '-d2026/01/02 12:00' -sExp notes.txt", runRCSCheckout),
+		rcsSub("log", "[-h|-t] [-L] [-R] [-N] [-b] [-rREVS] [-dDATES] [-sSTATES] [-w[LOGINS]] [-l[LOGINS]] FILE...",
+			"Print the history in rlog's format, all of it or the revisions selected",
+			"  netkit rcs log notes.txt\n  netkit rcs log -h notes.txt\n  netkit rcs log -L -R *,v\n  netkit rcs log -r1.2:1.5 -sExp notes.txt\n  netkit rcs log '-d2026/01/01<2026/02/01' -wtester notes.txt", runRCSLog),
 		rcsSub("diff", "[-u|-c|-UN|-CN|-n] [-q] [-kMODE] [-rREV1 [-rREV2]] FILE",
 			"Compare revisions, or a revision and the working file (rcsdiff); exit 1 when they differ",
 			"  netkit rcs diff notes.txt\n  netkit rcs diff -u -r1.1 -r1.3 notes.txt\n  netkit rcs diff -C1 -r1.2 notes.txt", runRCSDiff),
@@ -103,7 +103,7 @@ func parseRCSArgs(args []string, allowed string) (*rcsOptions, error) {
 type rcsRunner func(c *cobra.Command, o *rcsOptions) error
 
 func rcsSub(name, usage, short, example string, run rcsRunner) *cobra.Command {
-	allowed := map[string]string{"ci": "lufqrmtdws", "co": "lupfqrk", "log": "hLRr", "diff": "rucUCnqk", "lock": "r", "unlock": "r"}[name]
+	allowed := map[string]string{"ci": "lufqrmtdws", "co": "lupfqrkdsw", "log": "hLRrdswblNt", "diff": "rucUCnqk", "lock": "r", "unlock": "r"}[name]
 	c := &cobra.Command{
 		Use:                name + " " + usage,
 		Short:              short,
@@ -143,12 +143,27 @@ var rcsOptionText = map[byte]string{
 	'k': "-kMODE    keyword mode: kv, kvl, k, v, o, b",
 	's': "-sSTATE   state of the new revision (default Exp)",
 	'h': "-h        header only",
+	'N': "-N        no symbolic names",
+	'b': "-b        the revisions of the default branch (the trunk without one)",
 	'L': "-L        only files that have locks",
 	'R': "-R        only the ,v file names",
 }
 
 // rcsCommandOptionText overrides rcsOptionText for one command.
 var rcsCommandOptionText = map[string]map[byte]string{
+	"co": {
+		'd': "-dDATE    the newest revision (on the branch) dated DATE or before",
+		's': "-sSTATE   the newest revision (on the branch) in state STATE",
+		'w': "-w[WHO]   the newest revision (on the branch) checked in by WHO (you)",
+	},
+	"log": {
+		'r': "-rREVS    revisions: REV, BRANCH, BRANCH., REV1:REV2, REV:, :REV, NAME (comma list; -r alone: the newest)",
+		'd': "-dDATES   dates: D (newest at or before D), D1<D2, <D, D<, >D, D> (<=, >= inclusive; ';' list)",
+		's': "-sSTATES  revisions in these states (comma list)",
+		'w': "-w[WHO]   revisions checked in by these users (you without a list)",
+		'l': "-l[WHO]   locked revisions (by these users)",
+		't': "-t        header and description only",
+	},
 	"diff": {
 		'u': "-u        unified diff (diff -u), 3 lines of context",
 		'c': "-c        context diff (diff -c), 3 lines of context",
@@ -186,14 +201,14 @@ func rcsUser() string {
 	return "unknown"
 }
 
-// rcsDate parses a -d value; a date without a zone is UTC, as in GNU RCS.
+// rcsDate parses a -d value (see rcs.ParseDate); a date without a zone is
+// UTC, as in GNU RCS.
 func rcsDate(s string) (time.Time, error) {
-	for _, layout := range []string{"2006/01/02 15:04:05", "2006-01-02 15:04:05", "2006/01/02", "2006-01-02", time.RFC3339, "2006-01-02 15:04:05Z07:00"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
+	t, err := rcs.ParseDate(s)
+	if err != nil {
+		return time.Time{}, withExit(exitUsage, fmt.Errorf("%w (try YYYY/MM/DD hh:mm:ss, UTC)", err))
 	}
-	return time.Time{}, withExit(exitUsage, fmt.Errorf("cannot parse date %q (use YYYY/MM/DD hh:mm:ss, UTC)", s))
+	return t, nil
 }
 
 // checkAccess applies the access list, letting in the ,v file's owner and
@@ -383,6 +398,24 @@ func runRCSCheckout(c *cobra.Command, o *rcsOptions) error {
 	if o.has('u') && o.vals['u'] != "" {
 		sel = o.vals['u']
 	}
+	var filter rcs.Filter
+	if o.has('d') {
+		d, err := rcsDate(o.vals['d'])
+		if err != nil {
+			return err
+		}
+		filter.Date = d
+	}
+	if o.has('s') {
+		if filter.State = o.vals['s']; filter.State == "" {
+			return withExit(exitUsage, errors.New("missing state after -s"))
+		}
+	}
+	if o.has('w') {
+		if filter.Author = o.vals['w']; filter.Author == "" {
+			filter.Author = me
+		}
+	}
 	for _, name := range o.files {
 		rcsPath, work := rcs.Paths(name)
 		if !o.has('p') && !o.has('f') {
@@ -394,7 +427,7 @@ func runRCSCheckout(c *cobra.Command, o *rcsOptions) error {
 		var rev string
 		var err error
 		resolve := func(f *rcs.File) error {
-			rev, err = f.Resolve(sel)
+			rev, err = f.ResolveFilter(sel, filter)
 			return err
 		}
 		switch {
@@ -473,6 +506,41 @@ func runRCSCheckout(c *cobra.Command, o *rcsOptions) error {
 
 func runRCSLog(c *cobra.Command, o *rcsOptions) error {
 	out := c.OutOrStdout()
+	var sel rcs.Selection
+	selecting := false
+	list := func(v string) []string {
+		return strings.FieldsFunc(v, func(r rune) bool { return strings.ContainsRune(", \t\n;", r) })
+	}
+	for _, a := range o.order {
+		v := a[2:]
+		switch a[1] {
+		case 'r':
+			sel.Revs = append(sel.Revs, v)
+		case 'b':
+			sel.Branch = true
+		case 'd':
+			if strings.TrimSpace(v) == "" {
+				return withExit(exitUsage, errors.New("missing date/time after -d"))
+			}
+			sel.Dates = append(sel.Dates, v)
+		case 's':
+			if len(list(v)) == 0 {
+				return withExit(exitUsage, errors.New("missing state attributes after -s option"))
+			}
+			sel.States = append(sel.States, list(v)...)
+		case 'w':
+			if v == "" {
+				v = rcsUser()
+			}
+			sel.Authors = append(sel.Authors, list(v)...)
+		case 'l':
+			sel.Locked = true
+			sel.Lockers = append(sel.Lockers, list(v)...)
+		default:
+			continue
+		}
+		selecting = true
+	}
 	for _, name := range o.files {
 		rcsPath, work := rcs.Paths(name)
 		f, err := rcs.Open(rcsPath)
@@ -486,13 +554,12 @@ func runRCSLog(c *cobra.Command, o *rcsOptions) error {
 			fmt.Fprintln(out, rcsPath)
 			continue
 		}
-		lo := rcs.LogOptions{Working: work, HeaderOnly: o.has('h')}
-		for _, r := range o.revs {
-			revs, err := f.Select(r)
-			if err != nil {
+		lo := rcs.LogOptions{Working: work, HeaderOnly: o.has('h'), DescOnly: o.has('t'),
+			NoNames: o.has('N'), Lockers: sel.Lockers}
+		if selecting {
+			if lo.Selected, err = f.Selected(sel); err != nil {
 				return withExit(exitUsage, err)
 			}
-			lo.Revs = append(lo.Revs, revs...)
 		}
 		fmt.Fprint(out, f.Log(lo))
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -158,4 +159,121 @@ func TestRCSDiffWithGNU(t *testing.T) {
 			t.Errorf("diff %v: exit %d, GNU %d", args, code, wantCode)
 		}
 	}
+}
+
+// selectionFile builds, with GNU RCS, a file with dates, states and
+// authors to select from: trunk 1.1-1.6 (1.2 Rel, 1.5 Stab, 1.4 by
+// alice), branch 1.3.1 (two revisions by bob), branch 1.2.1 (carol), two
+// locks and two names.
+func selectionFile(t *testing.T, p rcsPeers) {
+	t.Helper()
+	must := func(args ...string) {
+		t.Helper()
+		if _, errs, code := p.gnu(args...); code != 0 {
+			t.Fatalf("%v: %s", args, errs)
+		}
+	}
+	text := ""
+	for i := 1; i <= 6; i++ {
+		text += fmt.Sprintf("line %d\n", i)
+		os.WriteFile("f.txt", []byte(text), 0o644)
+		author, state := "tester", "Exp"
+		if i == 4 {
+			author = "alice"
+		}
+		if i == 2 {
+			state = "Rel"
+		}
+		if i == 5 {
+			state = "Stab"
+		}
+		if i > 1 {
+			must("rcs", "-q", "-l", "f.txt")
+		}
+		must("ci", "-q", "-f", fmt.Sprintf("-d2026/01/0%d 10:00:00", i), "-w"+author, "-s"+state, fmt.Sprintf("-mrev %d", i), "-t-desc", "f.txt")
+	}
+	for j, parent := range []string{"1.3", "1.3.1.1", "1.2"} {
+		os.WriteFile("f.txt", []byte(fmt.Sprintf("branch %d\n", j)), 0o644)
+		must("rcs", "-q", "-l"+parent, "f.txt")
+		date, author := fmt.Sprintf("-d2026/01/0%d 12:00:00", j+3), "-wbob"
+		if j == 2 {
+			date, author = "-d2026/01/03 09:00:00", "-wcarol"
+		}
+		must("ci", "-q", "-f", date, author, "-mbranch", "f.txt")
+	}
+	must("rcs", "-q", "-l1.3.1.2", "-nREL:1.3", "-nBR:1.3.1", "f.txt")
+	t.Setenv("LOGNAME", "alice")
+	must("rcs", "-q", "-l1.4", "f.txt")
+	t.Setenv("LOGNAME", "tester")
+}
+
+// TestRCSLogSelectWithGNU: netkit rcs log prints what GNU rlog prints for
+// the same -r ranges, -d dates, -s, -w, -l, -b, -N and -t, and netkit rcs
+// co -d/-s/-w check out the revision GNU co does.
+func TestRCSLogSelectWithGNU(t *testing.T) {
+	testpeer.Require(t, "rlog", "apt-get install rcs")
+	t.Chdir(t.TempDir())
+	t.Setenv("TZ", "UTC")
+	p := rcsPeers{t}
+	selectionFile(t, p)
+	for _, args := range [][]string{
+		{"-r1.2:1.5"}, {"-r:1.3"}, {"-r1.3:"}, {"-r1.3.1"}, {"-r1.3.1."}, {"-r"}, {"-r1"}, {"-r1.2,1.4"},
+		{"-r1.3.1.1:"}, {"-r:1.3.1.2"}, {"-r1.5:1.2"}, {"-r1.9"}, {"-r2"}, {"-r1.2", "-r1.4"}, {"-rREL:"},
+		{"-rBR"}, {"-rBR."}, {"-r:REL"}, {"-r1.3.1:1.3.2"},
+		{"-sExp"}, {"-sRel,Stab"}, {"-walice"}, {"-w"}, {"-wbob,carol"}, {"-b"}, {"-l"}, {"-lalice"}, {"-N"}, {"-t"},
+		{"-r1.3.1", "-wtester"}, {"-l", "-r1.3.1"},
+		{"-d2026/01/03 10:00:00<2026/01/05 10:00:00"}, {"-d2026/01/03 10:00:00<=2026/01/05 10:00:00"},
+		{"-d<2026/01/03 10:00:00"}, {"-d<=2026/01/03 10:00:00"}, {"-d2026/01/03 10:00:00<"}, {"-d>2026/01/03 10:00:00"},
+		{"-d>=2026/01/03 10:00:00"}, {"-d2026/01/03 10:00:00>"}, {"-d2026/01/05 10:00:00>2026/01/03 10:00:00"},
+		{"-d2026/01/04"}, {"-d2026/01/02"}, {"-d2026-01-04 11:00:00"}, {"-d2026/01/02;2026/01/05 10:00"},
+		{"-d2026-01-03T10:00:00Z"}, {"-d2026-01-03 19:00:00+09"}, {"-d<2026/01/02 10:00:00;>2026/01/05 10:00:00"},
+		{"-d2026/01/03 <= 2026/01/04"}, {"-dJan 4 2026"}, {"-d4 Jan 2026 12:00"}, {"-d2026-01-04 12:00:00 EST"},
+		{"-d<"}, {"-d>"}, {"-d2026/01/04 12:00:00", "-r1.2:1.4"}, {"-d>2026/01/02", "-sExp", "-wtester"},
+		{"-d2026/01/04 12:00:00", "-d2026/01/03 11:00:00"},
+	} {
+		args = append(args, "f.txt")
+		want, _, wantCode := p.gnu(append([]string{"rlog"}, args...)...)
+		got, errs, code := p.netkit(append([]string{"log"}, args...)...)
+		if got != want || code != wantCode {
+			t.Errorf("log %q: exit %d (GNU %d) %s\n%s", args, code, wantCode, errs, lineDiff(got, want))
+		}
+	}
+	// Errors: exit 2 where GNU fails.
+	for _, args := range [][]string{{"-dgarbage"}, {"-rNOPE"}, {"-r1.2.1:1.3.1"}, {"-d"}} {
+		args = append(args, "f.txt")
+		_, _, wantCode := p.gnu(append([]string{"rlog"}, args...)...)
+		if _, _, code := p.netkit(append([]string{"log"}, args...)...); code != 2 || wantCode == 0 {
+			t.Errorf("log %q: exit %d, GNU %d", args, code, wantCode)
+		}
+	}
+	for _, args := range [][]string{
+		{"-d2026/01/04"}, {"-d2026/01/03 11:00"}, {"-sRel"}, {"-sStab"}, {"-walice"}, {"-r1.3.1", "-d2026/01/04"},
+		{"-r1", "-sRel"}, {"-rBR", "-d2026/01/04"}, {"-rREL", "-sExp"}, {"-sRel", "-wtester"}, {"-w"},
+		{"-wbob"}, {"-r1.3", "-d2026/01/01"}, {"-r1.3.1", "-sNope"}, {"-d2025/01/01"},
+	} {
+		args = append([]string{"-q", "-p"}, append(args, "f.txt")...)
+		want, _, wantCode := p.gnu(append([]string{"co"}, args...)...)
+		got, errs, code := p.netkit(append([]string{"co"}, args...)...)
+		if got != want || (code == 0) != (wantCode == 0) {
+			t.Errorf("co %q: exit %d (GNU %d) %s\n got %q\nwant %q", args, code, wantCode, errs, got, want)
+		}
+	}
+}
+
+// lineDiff shows the first differing line of two outputs.
+func lineDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := 0; i < len(g) || i < len(w); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return fmt.Sprintf("line %d:\n got %q\nwant %q", i+1, gl, wl)
+		}
+	}
+	return "same"
 }
