@@ -47,6 +47,9 @@ The user name for locks is $LOGNAME, then $USER, then the login name.`,
 		rcsSub("diff", "[-u|-c|-UN|-CN|-n] [-q] [-kMODE] [-rREV1 [-rREV2]] FILE",
 			"Compare revisions, or a revision and the working file (rcsdiff); exit 1 when they differ",
 			"  netkit rcs diff notes.txt\n  netkit rcs diff -u -r1.1 -r1.3 notes.txt\n  netkit rcs diff -C1 -r1.2 notes.txt", runRCSDiff),
+		rcsSub("admin", "[-i] [-nNAME[:REV]] [-NNAME[:REV]] [-aLOGINS] [-e[LOGINS]] [-sSTATE[:REV]] [-t-DESC] [-mREV:MSG] [-l[REV]] [-u[REV]] [-L|-U] [-kMODE] [-b[REV]] [-q] FILE...",
+			"Change an RCS file's names, access list, states, logs, description, locks (GNU rcs)",
+			"  netkit rcs admin -nREL_1:1.3 -aalice,bob notes.txt\n  netkit rcs admin -sStable:1.2 '-m1.2:a better log' notes.txt\n  netkit rcs admin -i -U '-t-a new file' new.txt", runRCSAdmin),
 		rcsSub("lock", "[-rREV] FILE...", "Lock a revision (rcs -l); the head by default",
 			"  netkit rcs lock notes.txt", runRCSLock),
 		rcsSub("unlock", "[-rREV] FILE...", "Remove your lock (rcs -u)",
@@ -103,7 +106,7 @@ func parseRCSArgs(args []string, allowed string) (*rcsOptions, error) {
 type rcsRunner func(c *cobra.Command, o *rcsOptions) error
 
 func rcsSub(name, usage, short, example string, run rcsRunner) *cobra.Command {
-	allowed := map[string]string{"ci": "lufqrmtdws", "co": "lupfqrkdsw", "log": "hLRrdswblNt", "diff": "rucUCnqk", "lock": "r", "unlock": "r"}[name]
+	allowed := map[string]string{"ci": "lufqrmtdws", "co": "lupfqrkdsw", "log": "hLRrdswblNt", "diff": "rucUCnqk", "admin": "nNaestmluLUikbcq", "lock": "r", "unlock": "r"}[name]
 	c := &cobra.Command{
 		Use:                name + " " + usage,
 		Short:              short,
@@ -155,6 +158,24 @@ var rcsCommandOptionText = map[string]map[byte]string{
 		'd': "-dDATE    the newest revision (on the branch) dated DATE or before",
 		's': "-sSTATE   the newest revision (on the branch) in state STATE",
 		'w': "-w[WHO]   the newest revision (on the branch) checked in by WHO (you)",
+	},
+	"admin": {
+		'i': "-i        create a new, empty RCS file (its description from -t or stdin)",
+		'n': "-nNAME[:REV] name REV (the default branch's newest without REV); -nNAME deletes NAME",
+		'N': "-NNAME[:REV] the same, moving NAME if it exists",
+		'a': "-aLOGINS  add the logins (comma list) to the access list",
+		'e': "-e[LOGINS] remove the logins from the access list (all without a list)",
+		's': "-sSTATE[:REV] set the state of REV (the default branch's newest)",
+		't': "-t-DESC   replace the description (-tFILE: read it from FILE)",
+		'm': "-mREV:MSG replace the log message of REV",
+		'l': "-l[REV]   lock REV (the default branch's newest)",
+		'u': "-u[REV]   unlock REV (the one you locked)",
+		'L': "-L        strict locking: check-ins need a lock",
+		'U': "-U        non-strict locking: the file's owner needs no lock",
+		'k': "-kMODE    the default keyword mode: kv, kvl, k, v, o, b",
+		'b': "-b[REV]   the default branch (the trunk without REV)",
+		'c': "-cLEADER  the comment leader for $Log$",
+		'q': "-q        quiet: no diagnostics",
 	},
 	"log": {
 		'r': "-rREVS    revisions: REV, BRANCH, BRANCH., REV1:REV2, REV:, :REV, NAME (comma list; -r alone: the newest)",
@@ -657,6 +678,200 @@ func runRCSDiff(c *cobra.Command, o *rcsOptions) error {
 		return err
 	}
 	return withExit(exitFailure, fmt.Errorf("%s: differences found", o.files[0]))
+}
+
+func runRCSAdmin(c *cobra.Command, o *rcsOptions) error {
+	stderr := c.ErrOrStderr()
+	if o.quiet {
+		stderr = io.Discard
+	}
+	me := rcsUser()
+	if o.has('k') && !rcs.ValidMode(o.vals['k']) {
+		return withExit(exitUsage, fmt.Errorf("unknown keyword mode -k%s", o.vals['k']))
+	}
+	for _, a := range o.order {
+		if strings.ContainsRune("mnNs", rune(a[1])) && a[2:] == "" || a[1] == 'm' && !strings.Contains(a, ":") {
+			return withExit(exitUsage, fmt.Errorf("missing value in %s", a))
+		}
+	}
+	desc, haveDesc := "", o.has('t')
+	if haveDesc {
+		v := o.vals['t']
+		switch {
+		case strings.HasPrefix(v, "-"):
+			desc = v[1:]
+		case v == "":
+			desc = readText(c.InOrStdin(), stderr, "enter description, terminated with single '.' or end of file:\nNOTE: This is NOT the log message!\n")
+		default:
+			b, err := os.ReadFile(v)
+			if err != nil {
+				return notFound(err)
+			}
+			desc = string(b)
+		}
+	}
+	for _, name := range o.files {
+		rcsPath, _ := rcs.Paths(name)
+		fmt.Fprintf(stderr, "RCS file: %s\n", rcsPath)
+		if o.has('i') {
+			if _, err := os.Stat(rcsPath); err == nil {
+				return fmt.Errorf("%s already exists", rcsPath)
+			}
+			if !haveDesc {
+				desc = readText(c.InOrStdin(), stderr, "enter description, terminated with single '.' or end of file:\nNOTE: This is NOT the log message!\n")
+				haveDesc = true // one description for every file
+			}
+		}
+		var report []string
+		_, err := rcs.Update(rcsPath, o.has('i'), func(f *rcs.File) error {
+			report = report[:0]
+			if !o.has('i') {
+				if err := checkAccess(f, rcsPath, me); err != nil {
+					return err
+				}
+			}
+			return adminChanges(f, o, me, haveDesc, desc, &report)
+		})
+		if err != nil {
+			return notFound(err)
+		}
+		for _, r := range report {
+			fmt.Fprintln(stderr, r)
+		}
+		fmt.Fprintln(stderr, "done")
+	}
+	return nil
+}
+
+// adminChanges applies rcs's options to f in GNU rcs's order: the access
+// list, names, default branch, comment leader, keyword mode, strict
+// locking, locks, states, log messages, description. report collects the
+// "1.2 locked" lines.
+func adminChanges(f *rcs.File, o *rcsOptions, me string, haveDesc bool, desc string, report *[]string) error {
+	byLetter := func(letters string, do func(letter byte, v string) error) error {
+		for _, a := range o.order {
+			if strings.IndexByte(letters, a[1]) >= 0 {
+				if err := do(a[1], a[2:]); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	logins := func(v string) ([]string, error) {
+		ls := strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+		for _, l := range ls {
+			if !rcs.ValidName(l) {
+				return nil, withExit(exitUsage, fmt.Errorf("invalid login %q", l))
+			}
+		}
+		return ls, nil
+	}
+	steps := []struct {
+		letters string
+		do      func(letter byte, v string) error
+	}{
+		{"ae", func(letter byte, v string) error {
+			ls, err := logins(v)
+			if err != nil {
+				return err
+			}
+			if letter == 'a' {
+				f.AddAccess(ls...)
+			} else {
+				f.RemoveAccess(ls...)
+			}
+			return nil
+		}},
+		{"nN", func(letter byte, v string) error {
+			name, rev, bind := strings.Cut(v, ":")
+			if !rcs.ValidName(name) {
+				return withExit(exitUsage, fmt.Errorf("invalid symbolic name %q", name))
+			}
+			if !bind {
+				f.DeleteSymbol(name)
+				return nil
+			}
+			num, err := f.SymbolRev(rev)
+			if err != nil {
+				return err
+			}
+			return f.SetSymbol(name, num, letter == 'N')
+		}},
+		{"b", func(_ byte, v string) error {
+			if v == "" {
+				f.Branch = ""
+				return nil
+			}
+			num, err := f.SymbolRev(v)
+			f.Branch = num
+			return err
+		}},
+		{"c", func(_ byte, v string) error { f.SetComment(v); return nil }},
+		{"k", func(_ byte, v string) error {
+			f.Expand = v
+			if v == rcs.ModeKV {
+				f.Expand = ""
+			}
+			return nil
+		}},
+		{"LU", func(letter byte, _ string) error { f.Strict = letter == 'L'; return nil }},
+		// GNU rcs removes locks before it sets them.
+		{"u", func(_ byte, v string) error {
+			if v == "" {
+				if len(f.Locks) == 0 {
+					*report = append(*report, "rcs: "+f.Name+": warning: No locks are set.")
+					return nil
+				}
+				rev, err := f.UnlockRev("", me)
+				*report = append(*report, rev+" unlocked")
+				return err
+			}
+			rev, err := f.Resolve(v)
+			if err != nil {
+				return err
+			}
+			if f.LockedBy(rev) == "" {
+				return fmt.Errorf("%s: no lock set on revision %s", f.Name, rev)
+			}
+			*report = append(*report, rev+" unlocked")
+			_, err = f.UnlockRev(rev, me)
+			return err
+		}},
+		{"l", func(_ byte, v string) error {
+			rev, err := f.Resolve(v)
+			if err != nil {
+				return err
+			}
+			*report = append(*report, rev+" locked")
+			return f.LockRev(rev, me)
+		}},
+		{"s", func(_ byte, v string) error {
+			state, rev, _ := strings.Cut(v, ":")
+			num, err := f.Resolve(rev)
+			if err != nil {
+				return err
+			}
+			return f.SetState(num, state)
+		}},
+		{"m", func(_ byte, v string) error {
+			rev, msg, _ := strings.Cut(v, ":")
+			num, err := f.Resolve(rev)
+			if err != nil {
+				return err
+			}
+			return f.SetLog(num, msg)
+		}},
+	}
+	for _, s := range steps {
+		if err := byLetter(s.letters, s.do); err != nil {
+			return err
+		}
+	}
+	if haveDesc {
+		f.SetDesc(desc)
+	}
+	return nil
 }
 
 func runRCSLock(c *cobra.Command, o *rcsOptions) error {

@@ -277,3 +277,110 @@ func lineDiff(got, want string) string {
 	}
 	return "same"
 }
+
+// TestRCSAdminWithGNU: netkit rcs admin with the options of GNU rcs
+// writes the bytes GNU rcs writes (and GNU rlog reads them), exits as it
+// does, and prints the same diagnostics.
+func TestRCSAdminWithGNU(t *testing.T) {
+	testpeer.Require(t, "rcs", "apt-get install rcs")
+	t.Chdir(t.TempDir())
+	t.Setenv("TZ", "UTC")
+	t.Setenv("LOGNAME", "tester")
+	p := rcsPeers{t}
+	for _, dir := range []string{"gnu", "netkit"} {
+		os.Mkdir(dir, 0o755)
+	}
+	// The base file: 1.1, 1.2, a branch 1.1.1.1 with a @ in its log, a
+	// CVS-style magic branch name.
+	for i, text := range []string{"a\n", "a\nb\n", "a\nbranch\n"} {
+		os.WriteFile("f.txt", []byte(text), 0o644)
+		if i > 0 {
+			p.gnu("rcs", "-q", "-l1.1", "f.txt")
+		}
+		if _, errs, code := p.gnu("ci", "-q", "-f", fmt.Sprintf("-d2026/01/02 03:04:0%d", i+5), fmt.Sprintf("-mrev %d @", i), "-t-desc", "f.txt"); code != 0 {
+			t.Fatal(errs)
+		}
+	}
+	base, err := os.ReadFile("f.txt,v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	locked := func() []byte {
+		os.WriteFile("l.txt,v", base, 0o644)
+		p.gnu("rcs", "-q", "-l1.1", "l.txt")
+		b, _ := os.ReadFile("l.txt,v")
+		return b
+	}()
+	inDir := func(dir string, f func() (string, string, int)) (string, int) {
+		t.Helper()
+		wd, _ := os.Getwd()
+		os.Chdir(dir)
+		defer os.Chdir(wd)
+		_, errs, code := f()
+		return errs, code
+	}
+	for _, c := range []struct {
+		file []byte
+		args []string
+	}{
+		{base, []string{"-nREL:1.1"}}, {base, []string{"-nREL:1.1", "-nB:1.2"}}, {base, []string{"-nX:"}},
+		{base, []string{"-NREL:1.2"}}, {base, []string{"-nMAGIC:1.2.0.2"}}, {base, []string{"-nBR:1.1.1"}},
+		{base, []string{"-nREL:1.1", "-NREL:1.2", "-nREL"}}, {base, []string{"-nREL:1.1", "-nREL:1.2"}},
+		{base, []string{"-aalice,bob", "-acarol"}}, {base, []string{"-aalice,bob,carol", "-ebob"}}, {base, []string{"-aalice", "-e"}},
+		{base, []string{"-sRel:1.1"}}, {base, []string{"-sStab"}}, {base, []string{"-sX:1.1.1.1"}}, {base, []string{"-sX:1.7"}},
+		{base, []string{"-m1.1:  new log @ here  "}}, {base, []string{"-m1.1.1.1:branch log"}}, {base, []string{"-m1.2:"}},
+		{base, []string{"-t-  new desc @ "}}, {base, []string{"-l"}}, {base, []string{"-l1.1"}}, {base, []string{"-l1.1", "-l1.2"}},
+		{base, []string{"-l1.1.1"}}, {base, []string{"-u"}}, {base, []string{"-l1.1", "-u1.1"}}, {base, []string{"-U"}},
+		{base, []string{"-U", "-L"}}, {base, []string{"-kb"}}, {base, []string{"-kkv"}}, {base, []string{"-b1.1.1"}},
+		{base, []string{"-b1.1.1", "-b"}}, {base, []string{"-c// "}},
+		{locked, []string{"-u"}}, {locked, []string{"-u1.1"}}, {locked, []string{"-u1.2"}}, {locked, []string{"-l1.2", "-u1.1"}},
+		{base, []string{"-nA:1.1", "-NA:1.2", "-aalice", "-sX:1.2", "-m1.2:changed", "-t-new", "-l1.1", "-U", "-kk"}},
+	} {
+		for _, dir := range []string{"gnu", "netkit"} {
+			os.WriteFile(dir+"/f.txt,v", c.file, 0o644)
+		}
+		args := append(c.args, "f.txt")
+		wantErr, wantCode := inDir("gnu", func() (string, string, int) { return p.gnu(append([]string{"rcs"}, args...)...) })
+		gotErr, code := inDir("netkit", func() (string, string, int) { return p.netkit(append([]string{"admin"}, args...)...) })
+		want, _ := os.ReadFile("gnu/f.txt,v")
+		got, _ := os.ReadFile("netkit/f.txt,v")
+		if !bytes.Equal(got, want) || (code == 0) != (wantCode == 0) {
+			t.Errorf("admin %q: exit %d (GNU %d) %s\n%s", c.args, code, wantCode, gotErr, lineDiff(string(got), string(want)))
+		}
+		// (GNU's warnings about repeated options are not repeated.)
+		if wantCode == 0 && !strings.HasPrefix(wantErr, "rcs: warning") && gotErr != wantErr {
+			t.Errorf("admin %q: stderr %q, GNU %q", c.args, gotErr, wantErr)
+		}
+		if wantCode == 0 {
+			if _, errs, code := p.gnu("rlog", "netkit/f.txt,v"); code != 0 {
+				t.Errorf("admin %q: GNU rlog: %s", c.args, errs)
+			}
+		}
+	}
+	// rcs -i: a new, empty file, the same bytes for the same options.
+	for _, args := range [][]string{{"-t-the desc"}, {"-U", "-kb", "-aalice", "-t-y"}, {}} {
+		for _, name := range []string{"g.c", "h.txt", "noext"} {
+			var files [2][]byte
+			for i, dir := range []string{"gnu", "netkit"} {
+				os.Remove(dir + "/" + name + ",v")
+				all := append(append([]string{"-q", "-i"}, args...), name)
+				if dir == "gnu" {
+					cmd := exec.Command("rcs", all...)
+					cmd.Dir, cmd.Stdin = dir, strings.NewReader("")
+					if out, err := cmd.CombinedOutput(); err != nil {
+						t.Fatalf("rcs %q: %v %s", all, err, out)
+					}
+				} else if _, code := inDir(dir, func() (string, string, int) { return p.netkit(append([]string{"admin"}, all...)...) }); code != 0 {
+					t.Fatalf("admin %q: exit %d", all, code)
+				}
+				files[i], _ = os.ReadFile(dir + "/" + name + ",v")
+			}
+			if !bytes.Equal(files[0], files[1]) {
+				t.Errorf("admin -i %q %s:\n%s", args, name, lineDiff(string(files[1]), string(files[0])))
+			}
+		}
+	}
+	if _, code := inDir("netkit", func() (string, string, int) { return p.netkit("admin", "-q", "-i", "-t-x", "g.c") }); code != 1 {
+		t.Errorf("admin -i on an existing file: exit %d", code)
+	}
+}
