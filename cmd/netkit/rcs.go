@@ -44,7 +44,7 @@ The user name for locks is $LOGNAME, then $USER, then the login name.`,
 		rcsSub("log", "[-h|-t] [-L] [-R] [-N] [-b] [-rREVS] [-dDATES] [-sSTATES] [-w[LOGINS]] [-l[LOGINS]] FILE...",
 			"Print the history in rlog's format, all of it or the revisions selected",
 			"  netkit rcs log notes.txt\n  netkit rcs log -h notes.txt\n  netkit rcs log -L -R *,v\n  netkit rcs log -r1.2:1.5 -sExp notes.txt\n  netkit rcs log '-d2026/01/01<2026/02/01' -wtester notes.txt", runRCSLog),
-		rcsSub("diff", "[-u|-c|-UN|-CN|-n] [-q] [-kMODE] [-rREV1 [-rREV2]] FILE",
+		rcsSub("diff", "[-u|-c|-UN|-CN|-n] [-q] [-kMODE] [-rREV1 [-rREV2]] FILE...",
 			"Compare revisions, or a revision and the working file (rcsdiff); exit 1 when they differ",
 			"  netkit rcs diff notes.txt\n  netkit rcs diff -u -r1.1 -r1.3 notes.txt\n  netkit rcs diff -C1 -r1.2 notes.txt", runRCSDiff),
 		rcsSub("admin", "[-i] [-nNAME[:REV]] [-NNAME[:REV]] [-aLOGINS] [-e[LOGINS]] [-sSTATE[:REV]] [-t-DESC] [-mREV:MSG] [-l[REV]] [-u[REV]] [-L|-U] [-kMODE] [-b[REV]] [-q] FILE...",
@@ -588,8 +588,8 @@ func runRCSLog(c *cobra.Command, o *rcsOptions) error {
 }
 
 func runRCSDiff(c *cobra.Command, o *rcsOptions) error {
-	if len(o.files) != 1 || len(o.revs) > 2 {
-		return withExit(exitUsage, errors.New("usage: netkit rcs diff [-u|-c|-UN|-CN|-n] [-kMODE] [-rREV1 [-rREV2]] FILE"))
+	if len(o.revs) > 2 {
+		return withExit(exitUsage, errors.New("usage: netkit rcs diff [-u|-c|-UN|-CN|-n] [-kMODE] [-rREV1 [-rREV2]] FILE..."))
 	}
 	do := rcs.DiffOptions{Style: diff.Normal, Mode: o.vals['k']}
 	var flags string // the diff options, as rcsdiff repeats them
@@ -621,11 +621,33 @@ func runRCSDiff(c *cobra.Command, o *rcsOptions) error {
 	if o.quiet {
 		stderr = io.Discard
 	}
-	rcsPath, work := rcs.Paths(o.files[0])
+	var differ []string
+	for _, name := range o.files {
+		out, err := diffOneFile(stderr, o, name, flags, do)
+		if err != nil {
+			return err
+		}
+		if out != nil {
+			if _, err := c.OutOrStdout().Write(out); err != nil {
+				return err
+			}
+			differ = append(differ, name)
+		}
+	}
+	if differ == nil {
+		return nil
+	}
+	return withExit(exitFailure, fmt.Errorf("%s: differences found", strings.Join(differ, ", ")))
+}
+
+// diffOneFile is rcsdiff for one file: the header on stderr, the diff
+// (nil when equal) returned.
+func diffOneFile(stderr io.Writer, o *rcsOptions, name, flags string, do rcs.DiffOptions) ([]byte, error) {
+	rcsPath, work := rcs.Paths(name)
 	do.Working = work
 	f, err := rcs.Open(rcsPath)
 	if err != nil {
-		return notFound(err)
+		return nil, notFound(err)
 	}
 	sel1 := ""
 	if len(o.revs) > 0 {
@@ -641,26 +663,26 @@ func runRCSDiff(c *cobra.Command, o *rcsOptions) error {
 	}
 	rev1, err := f.Resolve(sel1)
 	if err != nil {
-		return withExit(exitUsage, err)
+		return nil, withExit(exitUsage, err)
 	}
 	fmt.Fprintf(stderr, "%s\nRCS file: %s\n", strings.Repeat("=", 67), rcsPath)
 	var out []byte
 	if len(o.revs) == 2 {
 		rev2, err := f.Resolve(o.revs[1])
 		if err != nil {
-			return withExit(exitUsage, err)
+			return nil, withExit(exitUsage, err)
 		}
 		if rev1 == rev2 {
-			return nil
+			return nil, nil
 		}
 		fmt.Fprintf(stderr, "retrieving revision %s\nretrieving revision %s\ndiff%s -r%s -r%s\n", rev1, rev2, flags, rev1, rev2)
 		if out, err = f.Diff(rev1, rev2, nil, time.Time{}, do); err != nil {
-			return err
+			return nil, err
 		}
 	} else {
 		text, err := os.ReadFile(work)
 		if err != nil {
-			return notFound(err)
+			return nil, notFound(err)
 		}
 		var mtime time.Time
 		if fi, err := os.Stat(work); err == nil {
@@ -668,16 +690,10 @@ func runRCSDiff(c *cobra.Command, o *rcsOptions) error {
 		}
 		fmt.Fprintf(stderr, "retrieving revision %s\ndiff%s -r%s %s\n", rev1, flags, rev1, work)
 		if out, err = f.Diff(rev1, "", text, mtime, do); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	if out == nil {
-		return nil
-	}
-	if _, err := c.OutOrStdout().Write(out); err != nil {
-		return err
-	}
-	return withExit(exitFailure, fmt.Errorf("%s: differences found", o.files[0]))
+	return out, nil
 }
 
 func runRCSAdmin(c *cobra.Command, o *rcsOptions) error {

@@ -152,6 +152,16 @@ func TestRCSDiffWithGNU(t *testing.T) {
 			t.Errorf("diff %v: exit %d, GNU %d\n got %q\n     %q\nwant %q\n     %q", args, code, wantCode, got, gotErr, want, wantErr)
 		}
 	}
+	// Several files: one header each, exit 1 when any differs.
+	os.WriteFile("g.txt", []byte("same\n"), 0o644)
+	p.gnu("ci", "-q", "-u", "-d2026/01/03 00:00:00", "-mg", "-t-g", "g.txt")
+	for _, args := range [][]string{{"-u", "f.txt", "g.txt"}, {"g.txt"}, {"-r1.1", "g.txt", "f.txt"}} {
+		want, wantErr, wantCode := p.gnu(append([]string{"rcsdiff"}, args...)...)
+		got, gotErr, code := p.netkit(append([]string{"diff"}, args...)...)
+		if got != want || code != wantCode || !strings.HasPrefix(gotErr, wantErr) {
+			t.Errorf("diff %v: exit %d, GNU %d\n got %q\n     %q\nwant %q\n     %q", args, code, wantCode, got, gotErr, want, wantErr)
+		}
+	}
 	// A file that does not exist, a revision that does not exist: 2.
 	for _, args := range [][]string{{"-u", "nosuch.txt"}, {"-r1.1", "-r9.9", "f.txt"}} {
 		_, _, wantCode := p.gnu(append([]string{"rcsdiff"}, args...)...)
