@@ -193,3 +193,40 @@ func deltaTime(d *Delta) time.Time {
 	}
 	return time.Date(n[0], time.Month(n[1]), n[2], n[3], n[4], n[5], 0, time.UTC)
 }
+
+// ParseZone reads the zone of rlog's -z option: "LT" (local time, from
+// $TZ), "UTC", "GMT", "Z", a US zone name, or an offset "+09", "+0930",
+// "-05:00".
+func ParseZone(s string) (*time.Location, error) {
+	if z, ok := zoneNames[strings.ToUpper(s)]; ok {
+		if strings.EqualFold(s, "LT") {
+			return time.Local, nil
+		}
+		return z, nil
+	}
+	if len(s) > 1 && (s[0] == '+' || s[0] == '-') {
+		if off, ok := zoneOffset(s[1:]); ok {
+			if s[0] == '-' {
+				off = -off
+			}
+			return time.FixedZone(s, off), nil
+		}
+	}
+	return nil, fmt.Errorf("unknown time zone: %s", s)
+}
+
+// zoneDate formats a stored date as rlog -z does: ISO 8601 in zone loc,
+// with the offset in hours ("+09") or hours and minutes ("+05:30").
+func zoneDate(stored string, loc *time.Location) string {
+	t := deltaTime(&Delta{Date: stored}).In(loc)
+	_, off := t.Zone()
+	sign := "+"
+	if off < 0 {
+		sign, off = "-", -off
+	}
+	z := fmt.Sprintf("%s%02d", sign, off/3600)
+	if m := off % 3600 / 60; m != 0 {
+		z += fmt.Sprintf(":%02d", m)
+	}
+	return t.Format("2006-01-02 15:04:05") + z
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // LockRev locks revision rev for user (co -l, rcs -l). A new lock goes to
@@ -95,6 +96,9 @@ type LogOptions struct {
 	Revs     []string
 	Selected map[string]bool
 	Lockers  []string // -lLOGINS: only their locks in the header
+	// Zone, when set, prints dates in ISO 8601 in that zone (rlog -z)
+	// instead of RCS's 2026/01/02 03:04:05 (UTC).
+	Zone *time.Location
 }
 
 // counts returns the lines a delta's script adds and deletes.
@@ -201,7 +205,11 @@ func (f *File) Log(o LogOptions) string {
 		if l := f.LockedBy(d.Rev); l != "" {
 			b.WriteString("\tlocked by: " + l + ";")
 		}
-		b.WriteString("\ndate: " + RCSDate(d.Date) + ";  author: " + d.Author + ";  state: " + d.State + ";")
+		date := RCSDate(d.Date)
+		if o.Zone != nil {
+			date = zoneDate(d.Date, o.Zone)
+		}
+		b.WriteString("\ndate: " + date + ";  author: " + d.Author + ";  state: " + d.State + ";")
 		lines := false
 		if len(fields(d.Rev)) == 2 {
 			if n := f.deltas[d.Next]; n != nil {

@@ -35,7 +35,7 @@ The user name for locks is $LOGNAME, then $USER, then the login name.`,
   netkit rcs diff -r1.1 -r1.2 notes.txt`,
 	}
 	cmd.AddCommand(
-		rcsSub("ci", "[-l|-u] [-f] [-q] [-rREV] [-mMSG] [-t-DESC] [-dDATE] [-wAUTHOR] [-sSTATE] FILE...",
+		rcsSub("ci", "[-l|-u] [-f] [-q] [-rREV] [-mMSG] [-t-DESC] [-dDATE] [-wAUTHOR] [-sSTATE] [-nNAME|-NNAME] FILE...",
 			"Check in working files as new revisions (GNU ci)",
 			"  netkit rcs ci -l -m'fix the intro' notes.txt\n  netkit rcs ci -r1.2.1 -m'on a branch' notes.txt", runRCSCheckin),
 		rcsSub("co", "[-l|-u|-p] [-f] [-q] [-rREV] [-dDATE] [-sSTATE] [-w[WHO]] [-kMODE] FILE...",
@@ -106,7 +106,7 @@ func parseRCSArgs(args []string, allowed string) (*rcsOptions, error) {
 type rcsRunner func(c *cobra.Command, o *rcsOptions) error
 
 func rcsSub(name, usage, short, example string, run rcsRunner) *cobra.Command {
-	allowed := map[string]string{"ci": "lufqrmtdws", "co": "lupfqrkdsw", "log": "hLRrdswblNt", "diff": "rucUCnqk", "admin": "nNaestmluLUikbcq", "lock": "r", "unlock": "r"}[name]
+	allowed := map[string]string{"ci": "lufqrmtdwsnN", "co": "lupfqrkdsw", "log": "hLRrdswblNtz", "diff": "rucUCnqk", "admin": "nNaestmluLUikbcq", "lock": "r", "unlock": "r"}[name]
 	c := &cobra.Command{
 		Use:                name + " " + usage,
 		Short:              short,
@@ -154,6 +154,10 @@ var rcsOptionText = map[byte]string{
 
 // rcsCommandOptionText overrides rcsOptionText for one command.
 var rcsCommandOptionText = map[string]map[byte]string{
+	"ci": {
+		'n': "-nNAME    give the new revision the symbolic name NAME",
+		'N': "-NNAME    the same, moving NAME if it exists",
+	},
 	"co": {
 		'd': "-dDATE    the newest revision (on the branch) dated DATE or before",
 		's': "-sSTATE   the newest revision (on the branch) in state STATE",
@@ -184,6 +188,7 @@ var rcsCommandOptionText = map[string]map[byte]string{
 		'w': "-w[WHO]   revisions checked in by these users (you without a list)",
 		'l': "-l[WHO]   locked revisions (by these users)",
 		't': "-t        header and description only",
+		'z': "-zZONE    dates in ISO 8601 in ZONE: LT (local), UTC, +09, -05:00...",
 	},
 	"diff": {
 		'u': "-u        unified diff (diff -u), 3 lines of context",
@@ -271,6 +276,11 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 			return err
 		}
 	}
+	for _, a := range o.order {
+		if (a[1] == 'n' || a[1] == 'N') && !rcs.ValidName(a[2:]) {
+			return withExit(exitUsage, fmt.Errorf("invalid symbolic name in %s", a))
+		}
+	}
 	msg, haveMsg := o.vals['m'], o.has('m')
 	rev := o.vals['r']
 	for _, c := range []byte{'l', 'u'} {
@@ -316,8 +326,19 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 				Rev: rev, Author: author, Locker: locker, Date: d, Log: msg,
 				Desc: desc, Lock: o.has('l'), Force: o.has('f'), State: o.vals['s'],
 			})
+			if err != nil {
+				return err
+			}
 			prev = f.Predecessor(newRev)
-			return err
+			// ci -nNAME, -NNAME: name the new revision.
+			for _, a := range o.order {
+				if a[1] == 'n' || a[1] == 'N' {
+					if err := f.SetSymbol(a[2:], newRev, a[1] == 'N'); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
 		})
 		var ue *rcs.UnchangedError
 		unchanged := errors.As(err, &ue)
@@ -562,6 +583,13 @@ func runRCSLog(c *cobra.Command, o *rcsOptions) error {
 		}
 		selecting = true
 	}
+	var zone *time.Location
+	if z := o.vals['z']; z != "" {
+		var err error
+		if zone, err = rcs.ParseZone(z); err != nil {
+			return withExit(exitUsage, err)
+		}
+	}
 	for _, name := range o.files {
 		rcsPath, work := rcs.Paths(name)
 		f, err := rcs.Open(rcsPath)
@@ -576,7 +604,7 @@ func runRCSLog(c *cobra.Command, o *rcsOptions) error {
 			continue
 		}
 		lo := rcs.LogOptions{Working: work, HeaderOnly: o.has('h'), DescOnly: o.has('t'),
-			NoNames: o.has('N'), Lockers: sel.Lockers}
+			NoNames: o.has('N'), Lockers: sel.Lockers, Zone: zone}
 		if selecting {
 			if lo.Selected, err = f.Selected(sel); err != nil {
 				return withExit(exitUsage, err)
@@ -589,7 +617,7 @@ func runRCSLog(c *cobra.Command, o *rcsOptions) error {
 
 func runRCSDiff(c *cobra.Command, o *rcsOptions) error {
 	if len(o.revs) > 2 {
-		return withExit(exitUsage, errors.New("usage: netkit rcs diff [-u|-c|-UN|-CN|-n] [-kMODE] [-rREV1 [-rREV2]] FILE..."))
+		return withExit(exitUsage, errors.New("usage: netkit rcs diff [-u|-c|-UN|-CN|-n] [-kMODE] [-rREV1 [-rREV2]] FILE...; at most two -r"))
 	}
 	do := rcs.DiffOptions{Style: diff.Normal, Mode: o.vals['k']}
 	var flags string // the diff options, as rcsdiff repeats them

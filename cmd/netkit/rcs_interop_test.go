@@ -240,6 +240,7 @@ func TestRCSLogSelectWithGNU(t *testing.T) {
 		{"-d2026/01/03 <= 2026/01/04"}, {"-dJan 4 2026"}, {"-d4 Jan 2026 12:00"}, {"-d2026-01-04 12:00:00 EST"},
 		{"-d<"}, {"-d>"}, {"-d2026/01/04 12:00:00", "-r1.2:1.4"}, {"-d>2026/01/02", "-sExp", "-wtester"},
 		{"-d2026/01/04 12:00:00", "-d2026/01/03 11:00:00"},
+		{"-z+09"}, {"-z+05:30", "-r1.3.1"}, {"-z-0800"}, {"-zUTC"}, {"-z"},
 	} {
 		args = append(args, "f.txt")
 		want, _, wantCode := p.gnu(append([]string{"rlog"}, args...)...)
@@ -392,5 +393,44 @@ func TestRCSAdminWithGNU(t *testing.T) {
 	}
 	if _, code := inDir("netkit", func() (string, string, int) { return p.netkit("admin", "-q", "-i", "-t-x", "g.c") }); code != 1 {
 		t.Errorf("admin -i on an existing file: exit %d", code)
+	}
+}
+
+// TestRCSCheckinNamesWithGNU: ci -nNAME and -NNAME name the new revision
+// as GNU ci does (the same bytes; a name bound elsewhere refuses the
+// check-in without -N).
+func TestRCSCheckinNamesWithGNU(t *testing.T) {
+	testpeer.Require(t, "ci", "apt-get install rcs")
+	t.Chdir(t.TempDir())
+	t.Setenv("TZ", "UTC")
+	t.Setenv("LOGNAME", "tester")
+	p := rcsPeers{t}
+	steps := [][]string{
+		{"-nREL_1", "-d2026/01/02 03:04:05", "-ma", "-t-d"},
+		{"-nREL_1", "-d2026/01/02 03:04:06", "-mb"},
+		{"-NREL_1", "-nX", "-d2026/01/02 03:04:06", "-mb"},
+	}
+	var files [2][]byte
+	for i, dir := range []string{"gnu", "netkit"} {
+		os.Mkdir(dir, 0o755)
+		text := ""
+		for k, args := range steps {
+			text += "line\n"
+			os.WriteFile(dir+"/f.txt", []byte(text), 0o644)
+			all := append([]string{"-q", "-l"}, append(args, dir+"/f.txt")...)
+			var code int
+			if dir == "gnu" {
+				_, _, code = p.gnu(append([]string{"ci"}, all...)...)
+			} else {
+				_, _, code = p.netkit(append([]string{"ci"}, all...)...)
+			}
+			if (code == 0) != (k != 1) {
+				t.Errorf("%s ci %q: exit %d", dir, args, code)
+			}
+		}
+		files[i], _ = os.ReadFile(dir + "/f.txt,v")
+	}
+	if !bytes.Equal(files[0], files[1]) {
+		t.Errorf("ci -n/-N:\n%s", lineDiff(string(files[1]), string(files[0])))
 	}
 }
