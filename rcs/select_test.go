@@ -117,3 +117,26 @@ func FuzzDateSpec(f *testing.F) {
 		parseDateSpec(s)
 	})
 }
+
+// FuzzSelect: any -r, -d, -s and -w arguments on a file with branches
+// and names give a selection or an error, never a panic.
+func FuzzSelect(f *testing.F) {
+	raw, err := os.ReadFile("../testdata/rcs/branchy.txt,v")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{"1.2:1.3", ":1.2", "1.2.1.", "REL1:", "BRANCH", "1.2.1:1.2.2", "1", "", "1.2.0.2", ".", ":", "1.2:1.2.1.1"} {
+		f.Add(s, "2026/01/02<2026/01/03")
+	}
+	f.Fuzz(func(t *testing.T, revs, dates string) {
+		file, err := Parse("branchy.txt,v", raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sel, err := file.Selected(Selection{Revs: []string{revs}, Dates: []string{dates}, States: []string{"Exp"}})
+		if err == nil {
+			file.Log(LogOptions{Working: "branchy.txt", Selected: sel})
+		}
+		file.ResolveFilter(revs, Filter{State: "Exp"})
+	})
+}
