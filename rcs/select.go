@@ -370,6 +370,18 @@ func (c Filter) match(d *Delta) bool {
 // c matches; for a revision, the revision itself if c matches it. The
 // errors are GNU co's.
 func (f *File) ResolveFilter(sel string, c Filter) (string, error) {
+	if strings.HasSuffix(sel, ".") { // BRANCH.: the newest revision of a branch
+		num, err := f.numeric(strings.TrimSuffix(sel, "."))
+		if err != nil {
+			return "", err
+		}
+		if len(fields(num))%2 == 0 {
+			return "", fmt.Errorf("%s: improper revision number: %s", f.Name, sel)
+		}
+		if sel, err = f.Resolve(num); err != nil {
+			return "", err
+		}
+	}
 	if c == (Filter{}) {
 		return f.Resolve(sel)
 	}

@@ -689,14 +689,14 @@ func diffOneFile(stderr io.Writer, o *rcsOptions, name, flags string, do rcs.Dif
 			}
 		}
 	}
-	rev1, err := f.Resolve(sel1)
+	rev1, err := f.ResolveFilter(sel1, rcs.Filter{})
 	if err != nil {
 		return nil, withExit(exitUsage, err)
 	}
 	fmt.Fprintf(stderr, "%s\nRCS file: %s\n", strings.Repeat("=", 67), rcsPath)
 	var out []byte
 	if len(o.revs) == 2 {
-		rev2, err := f.Resolve(o.revs[1])
+		rev2, err := f.ResolveFilter(o.revs[1], rcs.Filter{})
 		if err != nil {
 			return nil, withExit(exitUsage, err)
 		}
@@ -871,7 +871,7 @@ func adminChanges(f *rcs.File, o *rcsOptions, me string, haveDesc bool, desc str
 				*report = append(*report, rev+" unlocked")
 				return err
 			}
-			rev, err := f.Resolve(v)
+			rev, err := f.ResolveFilter(v, rcs.Filter{})
 			if err != nil {
 				return err
 			}
@@ -883,7 +883,7 @@ func adminChanges(f *rcs.File, o *rcsOptions, me string, haveDesc bool, desc str
 			return err
 		}},
 		{"l", func(_ byte, v string) error {
-			rev, err := f.Resolve(v)
+			rev, err := f.ResolveFilter(v, rcs.Filter{})
 			if err != nil {
 				return err
 			}
@@ -925,7 +925,7 @@ func runRCSLock(c *cobra.Command, o *rcsOptions) error {
 		var rev string
 		_, err := rcs.Update(rcsPath, false, func(f *rcs.File) error {
 			var err error
-			if rev, err = f.Resolve(o.vals['r']); err != nil {
+			if rev, err = f.ResolveFilter(o.vals['r'], rcs.Filter{}); err != nil {
 				return err
 			}
 			if err := checkAccess(f, rcsPath, me); err != nil {
@@ -949,7 +949,7 @@ func runRCSUnlock(c *cobra.Command, o *rcsOptions) error {
 		_, err := rcs.Update(rcsPath, false, func(f *rcs.File) error {
 			sel := ""
 			if o.vals['r'] != "" {
-				r, err := f.Resolve(o.vals['r'])
+				r, err := f.ResolveFilter(o.vals['r'], rcs.Filter{})
 				if err != nil {
 					return err
 				}

@@ -261,6 +261,7 @@ func TestRCSLogSelectWithGNU(t *testing.T) {
 		{"-d2026/01/04"}, {"-d2026/01/03 11:00"}, {"-sRel"}, {"-sStab"}, {"-walice"}, {"-r1.3.1", "-d2026/01/04"},
 		{"-r1", "-sRel"}, {"-rBR", "-d2026/01/04"}, {"-rREL", "-sExp"}, {"-sRel", "-wtester"}, {"-w"},
 		{"-wbob"}, {"-r1.3", "-d2026/01/01"}, {"-r1.3.1", "-sNope"}, {"-d2025/01/01"},
+		{"-r1.3.1."}, {"-rBR."}, {"-r1.3."}, {"-rBR.", "-d2026/01/04"},
 	} {
 		args = append([]string{"-q", "-p"}, append(args, "f.txt")...)
 		want, _, wantCode := p.gnu(append([]string{"co"}, args...)...)
