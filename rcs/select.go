@@ -382,6 +382,13 @@ func (f *File) ResolveFilter(sel string, c Filter) (string, error) {
 			return "", err
 		}
 	}
+	if fs := fields(sel); len(fs) >= 2 && len(fs)%2 == 0 && f.Delta(sel) == nil && fs[len(fs)-2] != 0 {
+		rev, err := f.nearest(sel)
+		if err != nil {
+			return "", err
+		}
+		sel = rev
+	}
 	if c == (Filter{}) {
 		return f.Resolve(sel)
 	}
@@ -459,4 +466,43 @@ func (f *File) ResolveFilter(sel string, c Filter) (string, error) {
 		why = append(why, "state "+c.State)
 	}
 	return "", fmt.Errorf("%s: No revision on branch %s has %s", f.Name, branch, strings.Join(why, " and "))
+}
+
+// nearest is what GNU co takes for a revision number that is not in the
+// file: the newest revision of its branch (for M.N, of the trunk's
+// revisions M.x) whose last number is at most the one given.
+func (f *File) nearest(num string) (string, error) {
+	fs := fields(num)
+	last := fs[len(fs)-1]
+	var chain []*Delta // newest first
+	if len(fs) == 2 {
+		for d := f.deltas[f.Head]; d != nil; d = f.nextOf(d) {
+			if fields(d.Rev)[0] == fs[0] {
+				chain = append(chain, d)
+			}
+			if d.Next == "" {
+				break
+			}
+		}
+		if chain == nil {
+			return "", fmt.Errorf("%s: revision %d absent", f.Name, fs[0])
+		}
+	} else {
+		tip, err := f.Resolve(branchOf(num))
+		if err != nil {
+			return "", err
+		}
+		if branchOf(tip) != branchOf(num) {
+			return "", fmt.Errorf("%s: branch %s absent", f.Name, branchOf(num))
+		}
+		for d := f.deltas[tip]; d != nil && branchOf(d.Rev) == branchOf(num); d = f.deltas[f.Predecessor(d.Rev)] {
+			chain = append(chain, d)
+		}
+	}
+	for _, d := range chain {
+		if fd := fields(d.Rev); fd[len(fd)-1] <= last {
+			return d.Rev, nil
+		}
+	}
+	return "", fmt.Errorf("%s: revision number %s too low", f.Name, num)
 }

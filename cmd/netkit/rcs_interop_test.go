@@ -262,6 +262,7 @@ func TestRCSLogSelectWithGNU(t *testing.T) {
 		{"-r1", "-sRel"}, {"-rBR", "-d2026/01/04"}, {"-rREL", "-sExp"}, {"-sRel", "-wtester"}, {"-w"},
 		{"-wbob"}, {"-r1.3", "-d2026/01/01"}, {"-r1.3.1", "-sNope"}, {"-d2025/01/01"},
 		{"-r1.3.1."}, {"-rBR."}, {"-r1.3."}, {"-rBR.", "-d2026/01/04"},
+		{"-r1.9"}, {"-r1.3.1.9"}, {"-r1.2.1.5"}, {"-r1.0"}, {"-r2.5"}, {"-r1.3.2.1"}, {"-r1.9", "-sRel"},
 	} {
 		args = append([]string{"-q", "-p"}, append(args, "f.txt")...)
 		want, _, wantCode := p.gnu(append([]string{"co"}, args...)...)
