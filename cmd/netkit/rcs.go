@@ -730,13 +730,9 @@ func runRCSAdmin(c *cobra.Command, o *rcsOptions) error {
 		stderr = io.Discard
 	}
 	me := rcsUser()
-	if o.has('k') && !rcs.ValidMode(o.vals['k']) {
-		return withExit(exitUsage, fmt.Errorf("unknown keyword mode -k%s", o.vals['k']))
-	}
-	for _, a := range o.order {
-		if strings.ContainsRune("mnNs", rune(a[1])) && a[2:] == "" || a[1] == 'm' && !strings.Contains(a, ":") {
-			return withExit(exitUsage, fmt.Errorf("missing value in %s", a))
-		}
+	ao, err := adminOptions(o, me)
+	if err != nil {
+		return err
 	}
 	desc, haveDesc := "", o.has('t')
 	if haveDesc {
@@ -766,15 +762,19 @@ func runRCSAdmin(c *cobra.Command, o *rcsOptions) error {
 				haveDesc = true // one description for every file
 			}
 		}
+		if haveDesc {
+			ao.Desc = &desc
+		}
 		var report []string
 		_, err := rcs.Update(rcsPath, o.has('i'), func(f *rcs.File) error {
-			report = report[:0]
 			if !o.has('i') {
 				if err := checkAccess(f, rcsPath, me); err != nil {
 					return err
 				}
 			}
-			return adminChanges(f, o, me, haveDesc, desc, &report)
+			var err error
+			report, err = f.Admin(ao)
+			return err
 		})
 		if err != nil {
 			return notFound(err)
@@ -787,135 +787,60 @@ func runRCSAdmin(c *cobra.Command, o *rcsOptions) error {
 	return nil
 }
 
-// adminChanges applies rcs's options to f in GNU rcs's order: the access
-// list, names, default branch, comment leader, keyword mode, strict
-// locking, locks, states, log messages, description. report collects the
-// "1.2 locked" lines.
-func adminChanges(f *rcs.File, o *rcsOptions, me string, haveDesc bool, desc string, report *[]string) error {
-	byLetter := func(letters string, do func(letter byte, v string) error) error {
-		for _, a := range o.order {
-			if strings.IndexByte(letters, a[1]) >= 0 {
-				if err := do(a[1], a[2:]); err != nil {
-					return err
+// adminOptions turns rcs's options into rcs.AdminOptions, in the order
+// given.
+func adminOptions(o *rcsOptions, me string) (rcs.AdminOptions, error) {
+	ao := rcs.AdminOptions{User: me}
+	logins := func(v string) []string {
+		return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+	}
+	for _, a := range o.order {
+		v := a[2:]
+		if strings.ContainsRune("mnNs", rune(a[1])) && v == "" || a[1] == 'm' && !strings.Contains(v, ":") {
+			return ao, withExit(exitUsage, fmt.Errorf("missing value in %s", a))
+		}
+		switch a[1] {
+		case 'a', 'e':
+			for _, l := range logins(v) {
+				if !rcs.ValidName(l) {
+					return ao, withExit(exitUsage, fmt.Errorf("invalid login %q", l))
 				}
 			}
-		}
-		return nil
-	}
-	logins := func(v string) ([]string, error) {
-		ls := strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
-		for _, l := range ls {
-			if !rcs.ValidName(l) {
-				return nil, withExit(exitUsage, fmt.Errorf("invalid login %q", l))
-			}
-		}
-		return ls, nil
-	}
-	steps := []struct {
-		letters string
-		do      func(letter byte, v string) error
-	}{
-		{"ae", func(letter byte, v string) error {
-			ls, err := logins(v)
-			if err != nil {
-				return err
-			}
-			if letter == 'a' {
-				f.AddAccess(ls...)
-			} else {
-				f.RemoveAccess(ls...)
-			}
-			return nil
-		}},
-		{"nN", func(letter byte, v string) error {
+			ao.Access = append(ao.Access, rcs.AccessEdit{Remove: a[1] == 'e', Logins: logins(v)})
+		case 'n', 'N':
 			name, rev, bind := strings.Cut(v, ":")
 			if !rcs.ValidName(name) {
-				return withExit(exitUsage, fmt.Errorf("invalid symbolic name %q", name))
+				return ao, withExit(exitUsage, fmt.Errorf("invalid symbolic name %q", name))
 			}
-			if !bind {
-				f.DeleteSymbol(name)
-				return nil
+			ao.Symbols = append(ao.Symbols, rcs.SymbolEdit{Name: name, Rev: rev, Move: a[1] == 'N', Delete: !bind})
+		case 'b':
+			ao.Branch = &v
+		case 'c':
+			ao.Comment = &v
+		case 'k':
+			if !rcs.ValidMode(v) {
+				return ao, withExit(exitUsage, fmt.Errorf("unknown keyword mode -k%s", v))
 			}
-			num, err := f.SymbolRev(rev)
-			if err != nil {
-				return err
-			}
-			return f.SetSymbol(name, num, letter == 'N')
-		}},
-		{"b", func(_ byte, v string) error {
-			if v == "" {
-				f.Branch = ""
-				return nil
-			}
-			num, err := f.SymbolRev(v)
-			f.Branch = num
-			return err
-		}},
-		{"c", func(_ byte, v string) error { f.SetComment(v); return nil }},
-		{"k", func(_ byte, v string) error {
-			f.Expand = v
-			if v == rcs.ModeKV {
-				f.Expand = ""
-			}
-			return nil
-		}},
-		{"LU", func(letter byte, _ string) error { f.Strict = letter == 'L'; return nil }},
-		// GNU rcs removes locks before it sets them.
-		{"u", func(_ byte, v string) error {
-			if v == "" {
-				if len(f.Locks) == 0 {
-					*report = append(*report, "rcs: "+f.Name+": warning: No locks are set.")
-					return nil
-				}
-				rev, err := f.UnlockRev("", me)
-				*report = append(*report, rev+" unlocked")
-				return err
-			}
-			rev, err := f.ResolveFilter(v, rcs.Filter{})
-			if err != nil {
-				return err
-			}
-			if f.LockedBy(rev) == "" {
-				return fmt.Errorf("%s: no lock set on revision %s", f.Name, rev)
-			}
-			*report = append(*report, rev+" unlocked")
-			_, err = f.UnlockRev(rev, me)
-			return err
-		}},
-		{"l", func(_ byte, v string) error {
-			rev, err := f.ResolveFilter(v, rcs.Filter{})
-			if err != nil {
-				return err
-			}
-			*report = append(*report, rev+" locked")
-			return f.LockRev(rev, me)
-		}},
-		{"s", func(_ byte, v string) error {
+			ao.Expand = &v
+		case 'L', 'U':
+			strict := a[1] == 'L'
+			ao.Strict = &strict
+		case 'u':
+			ao.Unlock = append(ao.Unlock, v)
+		case 'l':
+			ao.Lock = append(ao.Lock, v)
+		case 's':
 			state, rev, _ := strings.Cut(v, ":")
-			num, err := f.Resolve(rev)
-			if err != nil {
-				return err
+			if !rcs.ValidName(state) {
+				return ao, withExit(exitUsage, fmt.Errorf("invalid state %q", state))
 			}
-			return f.SetState(num, state)
-		}},
-		{"m", func(_ byte, v string) error {
+			ao.States = append(ao.States, rcs.StateEdit{State: state, Rev: rev})
+		case 'm':
 			rev, msg, _ := strings.Cut(v, ":")
-			num, err := f.Resolve(rev)
-			if err != nil {
-				return err
-			}
-			return f.SetLog(num, msg)
-		}},
-	}
-	for _, s := range steps {
-		if err := byLetter(s.letters, s.do); err != nil {
-			return err
+			ao.Logs = append(ao.Logs, rcs.LogEdit{Rev: rev, Msg: msg})
 		}
 	}
-	if haveDesc {
-		f.SetDesc(desc)
-	}
-	return nil
+	return ao, nil
 }
 
 func runRCSLock(c *cobra.Command, o *rcsOptions) error {

@@ -340,7 +340,7 @@ func TestRCSAdminWithGNU(t *testing.T) {
 		{base, []string{"-NREL:1.2"}}, {base, []string{"-nMAGIC:1.2.0.2"}}, {base, []string{"-nBR:1.1.1"}},
 		{base, []string{"-nREL:1.1", "-NREL:1.2", "-nREL"}}, {base, []string{"-nREL:1.1", "-nREL:1.2"}},
 		{base, []string{"-aalice,bob", "-acarol"}}, {base, []string{"-aalice,bob,carol", "-ebob"}}, {base, []string{"-aalice", "-e"}},
-		{base, []string{"-sRel:1.1"}}, {base, []string{"-sStab"}}, {base, []string{"-sX:1.1.1.1"}}, {base, []string{"-sX:1.7"}},
+		{base, []string{"-sRel:1.1"}}, {base, []string{"-sStab"}}, {base, []string{"-sX:1.1.1.1"}}, {base, []string{"-sX:1.7"}}, {base, []string{"-m1.5:x"}}, {base, []string{"-sX:1.1.1"}},
 		{base, []string{"-m1.1:  new log @ here  "}}, {base, []string{"-m1.1.1.1:branch log"}}, {base, []string{"-m1.2:"}},
 		{base, []string{"-t-  new desc @ "}}, {base, []string{"-l"}}, {base, []string{"-l1.1"}}, {base, []string{"-l1.1", "-l1.2"}},
 		{base, []string{"-l1.1.1"}}, {base, []string{"-u"}}, {base, []string{"-l1.1", "-u1.1"}}, {base, []string{"-U"}},
