@@ -314,7 +314,7 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 			haveMsg = true // one message for every file, as GNU ci reuses it
 		}
 		if isNew && !o.has('t') {
-			desc = readText(c.InOrStdin(), stderr, "enter description, terminated with single '.' or end of file:\nNOTE: This is NOT the log message!\n")
+			desc = readText(c.InOrStdin(), stderr, descPrompt)
 		}
 		var newRev, prev string
 		f, err := rcs.Update(rcsPath, true, func(f *rcs.File) error {
@@ -385,6 +385,9 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 	}
 	return nil
 }
+
+// descPrompt is GNU ci's and rcs -i's prompt for a description.
+const descPrompt = "enter description, terminated with single '.' or end of file:\nNOTE: This is NOT the log message!\n"
 
 // readText reads a log message or description as ci does: lines up to a
 // single "." or the end of input, with prompts only on a terminal.
@@ -741,7 +744,7 @@ func runRCSAdmin(c *cobra.Command, o *rcsOptions) error {
 		case strings.HasPrefix(v, "-"):
 			desc = v[1:]
 		case v == "":
-			desc = readText(c.InOrStdin(), stderr, "enter description, terminated with single '.' or end of file:\nNOTE: This is NOT the log message!\n")
+			desc = readText(c.InOrStdin(), stderr, descPrompt)
 		default:
 			b, err := os.ReadFile(v)
 			if err != nil {
@@ -758,7 +761,7 @@ func runRCSAdmin(c *cobra.Command, o *rcsOptions) error {
 				return fmt.Errorf("%s already exists", rcsPath)
 			}
 			if !haveDesc {
-				desc = readText(c.InOrStdin(), stderr, "enter description, terminated with single '.' or end of file:\nNOTE: This is NOT the log message!\n")
+				desc = readText(c.InOrStdin(), stderr, descPrompt)
 				haveDesc = true // one description for every file
 			}
 		}

@@ -162,6 +162,18 @@ func TestRCSDiffWithGNU(t *testing.T) {
 			t.Errorf("diff %v: exit %d, GNU %d\n got %q\n     %q\nwant %q\n     %q", args, code, wantCode, got, gotErr, want, wantErr)
 		}
 	}
+	// Keywords are expanded before comparing, in the mode asked for.
+	for i, text := range []string{"$Id$\n$Revision$\nx\n", "$Id$\n$Revision$\ny\n"} {
+		os.WriteFile("k.txt", []byte(text), 0o644)
+		p.gnu("ci", "-q", "-l", fmt.Sprintf("-d2026/01/04 00:00:0%d", i), "-mk", "-t-k", "k.txt")
+	}
+	for _, args := range [][]string{{"-u", "-r1.1", "-r1.2", "k.txt"}, {"-kk", "-r1.1", "-r1.2", "k.txt"}, {"-c", "k.txt"}, {"-kkvl", "-r1.1", "k.txt"}} {
+		want, wantErr, wantCode := p.gnu(append([]string{"rcsdiff"}, args...)...)
+		got, gotErr, code := p.netkit(append([]string{"diff"}, args...)...)
+		if got != want || code != wantCode || !strings.HasPrefix(gotErr, wantErr) {
+			t.Errorf("diff %v: exit %d, GNU %d\n got %q\n     %q\nwant %q\n     %q", args, code, wantCode, got, gotErr, want, wantErr)
+		}
+	}
 	// A file that does not exist, a revision that does not exist: 2.
 	for _, args := range [][]string{{"-u", "nosuch.txt"}, {"-r1.1", "-r9.9", "f.txt"}} {
 		_, _, wantCode := p.gnu(append([]string{"rcsdiff"}, args...)...)
