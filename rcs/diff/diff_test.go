@@ -162,3 +162,69 @@ func TestContextFormatsAgainstGNUDiff(t *testing.T) {
 		t.Errorf("%d of %d differ", total-same, total)
 	}
 }
+
+// FuzzContextFormats: the hunks LinesContext finds turn a into b, and the
+// unified output's hunk headers count the lines that follow them.
+func FuzzContextFormats(f *testing.F) {
+	f.Add([]byte("a\nb\nc\n"), []byte("c\nb\na\n"), uint8(3))
+	f.Add([]byte("x\nx\ny"), []byte("x\ny\n"), uint8(1))
+	f.Add([]byte(""), []byte("a"), uint8(0))
+	f.Fuzz(func(t *testing.T, old, new []byte, ctx uint8) {
+		if len(old)+len(new) > 1<<14 {
+			return
+		}
+		context := int(ctx % 5)
+		a, b := SplitLines(old), SplitLines(new)
+		hs := LinesContext(a, b, context)
+		var got []byte
+		pos := 0
+		for _, h := range hs {
+			if h.A0 < pos || h.A1 < h.A0 || h.B1 < h.B0 || h.A1 > len(a) || h.B1 > len(b) {
+				t.Fatalf("bad hunk %+v after line %d", h, pos)
+			}
+			got = append(got, bytes.Join(a[pos:h.A0], nil)...)
+			got = append(got, bytes.Join(b[h.B0:h.B1], nil)...)
+			pos = h.A1
+		}
+		got = append(got, bytes.Join(a[pos:], nil)...)
+		if !bytes.Equal(got, new) {
+			t.Fatalf("hunks %+v give %q, want %q", hs, got, new)
+		}
+		out := AppendUnified(nil, a, b, hs, context)
+		AppendContext(nil, a, b, hs, context)
+		var wantOld, wantNew, haveOld, haveNew int
+		for _, l := range bytes.SplitAfter(out, []byte("\n")) {
+			switch {
+			case bytes.HasPrefix(l, []byte("@@ -")):
+				if haveOld != wantOld || haveNew != wantNew {
+					t.Fatalf("hunk has %d/%d lines, header says %d/%d:\n%s", haveOld, haveNew, wantOld, wantNew, out)
+				}
+				wantOld, wantNew, haveOld, haveNew = headerCounts(l), headerCounts(l[bytes.IndexByte(l, '+'):]), 0, 0
+			case len(l) == 0 || l[0] == '\\':
+			case l[0] == ' ':
+				haveOld++
+				haveNew++
+			case l[0] == '-':
+				haveOld++
+			case l[0] == '+':
+				haveNew++
+			}
+		}
+		if haveOld != wantOld || haveNew != wantNew {
+			t.Fatalf("last hunk has %d/%d lines, header says %d/%d:\n%s", haveOld, haveNew, wantOld, wantNew, out)
+		}
+	})
+}
+
+// headerCounts reads the line count of "-l,n" or "+l,n" (n is 1 when
+// left out) at the start of a unified hunk header part.
+func headerCounts(s []byte) int {
+	s = bytes.TrimPrefix(s, []byte("@@ "))
+	f := bytes.Fields(s)[0]
+	if i := bytes.IndexByte(f, ','); i >= 0 {
+		n := 0
+		fmt.Sscan(string(f[i+1:]), &n)
+		return n
+	}
+	return 1
+}
