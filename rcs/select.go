@@ -45,7 +45,7 @@ type dateRange struct {
 	by, open bool
 }
 
-// Selected returns the revisions s selects and how many there are, as
+// Selected returns the set of revisions s selects (for LogOptions), as
 // GNU rlog 5.10 selects them (including its quirk for single dates: the
 // search for the newest revision at or before D follows only the last
 // branch at each revision that has branches, so trunk revisions below
