@@ -27,17 +27,42 @@ func (f *File) SetState(rev, state string) error {
 }
 
 // SetLog replaces the log message of revision rev (rcs -mREV:MSG),
-// trimmed as ci trims it.
+// trimmed as ci trims it. As GNU rcs does, every other byte of the delta
+// texts is kept as it is (CVS's import layout included): the new message
+// is spliced into the file's buffer, which is parsed again; the changes
+// made to f since it was read (header fields, states) are carried over.
 func (f *File) SetLog(rev, msg string) error {
 	if err := f.refresh(); err != nil {
 		return err
 	}
+	// Log reads every delta text record (a File read by Update may read
+	// them only on demand).
+	f.Log(LogOptions{HeaderOnly: true})
 	d := f.Delta(rev)
 	if d == nil {
 		return fmt.Errorf("%s: revision %s absent", f.Name, rev)
 	}
-	d.log = quoted([]byte(TrimLog(msg, false)))
-	f.textsChanged = true
+	text := quote(nil, []byte(TrimLog(msg, false)))
+	start := int(d.log.off)
+	if f.buf == nil || start < 0 || start+len(d.log.raw) > len(f.buf) {
+		d.log = quoted([]byte(TrimLog(msg, false)))
+		f.textsChanged = true
+		return nil
+	}
+	buf := make([]byte, 0, len(f.buf)-len(d.log.raw)+len(text))
+	buf = append(append(append(buf, f.buf[:start]...), text...), f.buf[start+len(d.log.raw):]...)
+	nf, err := Parse(f.Name, buf)
+	if err != nil {
+		return fmt.Errorf("internal error: the file with a new log does not parse: %w", err)
+	}
+	nf.Head, nf.Branch, nf.Access, nf.Symbols, nf.Locks = f.Head, f.Branch, f.Access, f.Symbols, f.Locks
+	nf.Strict, nf.Comment, nf.hasComment, nf.Expand, nf.Desc = f.Strict, f.Comment, f.hasComment, f.Expand, f.Desc
+	for _, od := range f.nodes {
+		if nd := nf.deltas[od.Rev]; nd != nil {
+			nd.State = od.State
+		}
+	}
+	*f = *nf
 	return nil
 }
 

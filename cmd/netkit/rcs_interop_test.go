@@ -308,6 +308,12 @@ func lineDiff(got, want string) string {
 // does, and prints the same diagnostics.
 func TestRCSAdminWithGNU(t *testing.T) {
 	testpeer.Require(t, "rcs", "apt-get install rcs")
+	// A file in CVS's import layout (space-padded), whose texts rcs -m
+	// must keep as they are.
+	cvs, err := os.ReadFile("../../testdata/rcs/cvsimport.txt,v")
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Chdir(t.TempDir())
 	t.Setenv("TZ", "UTC")
 	t.Setenv("LOGNAME", "tester")
@@ -360,6 +366,7 @@ func TestRCSAdminWithGNU(t *testing.T) {
 		{base, []string{"-b1.1.1", "-b"}}, {base, []string{"-c// "}},
 		{locked, []string{"-u"}}, {locked, []string{"-u1.1"}}, {locked, []string{"-u1.2"}}, {locked, []string{"-l1.2", "-u1.1"}},
 		{base, []string{"-nA:1.1", "-NA:1.2", "-aalice", "-sX:1.2", "-m1.2:changed", "-t-new", "-l1.1", "-U", "-kk"}},
+		{cvs, []string{"-m1.1:new message"}}, {cvs, []string{"-nX:1.1", "-sY:1.1", "-m1.1.1.1:new @ message", "-m1.1:x", "-aalice", "-t-d"}},
 	} {
 		for _, dir := range []string{"gnu", "netkit"} {
 			os.WriteFile(dir+"/f.txt,v", c.file, 0o644)
