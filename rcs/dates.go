@@ -9,7 +9,8 @@ import (
 
 // ParseDate reads a date as GNU RCS's -d options do (its partime), in the
 // forms people type: "2026/01/02 03:04:05", ISO "2026-01-02 03:04:05" or
-// "2026-01-02T03:04:05Z", "Jan 2 2026 03:04", "2 Jan 2026"; the time may
+// "2026-01-02T03:04:05Z", "Jan 2 2026 03:04", "2 Jan 2026" (a two-digit
+// year, 26/01/02, is in the current century, as GNU takes it); the time may
 // be "hh", "hh:mm", "hh:mm:ss" or have a fraction (ignored) and is
 // midnight when left out. A zone may follow: "Z", "UTC", "GMT", "LT"
 // (local time, from $TZ), "+09", "+0900", "+09:00", "-05:00" or a US zone
@@ -29,10 +30,13 @@ func ParseDate(s string) (time.Time, error) {
 				sep = "-"
 			}
 			p := strings.Split(t, sep)
-			if year >= 0 || len(p[0]) != 4 || len(p[1]) != 2 || len(p[2]) != 2 {
+			if year >= 0 || len(p[0]) != 4 && len(p[0]) != 2 || len(p[1]) != 2 || len(p[2]) != 2 {
 				return bad()
 			}
 			year, month, day = atoiOr(p[0]), atoiOr(p[1]), atoiOr(p[2])
+			if len(p[0]) == 2 && year >= 0 {
+				year += time.Now().Year() / 100 * 100 // GNU: the current century
+			}
 		case strings.Contains(t, ":") && t[0] >= '0' && t[0] <= '9':
 			if i := strings.IndexByte(t, '.'); i >= 0 {
 				t = t[:i] // a fraction of a second

@@ -20,6 +20,9 @@ func TestParseDate(t *testing.T) {
 			t.Errorf("ParseDate(%q) = %v, %v", s, got, err)
 		}
 	}
+	if got, _ := ParseDate("99/01/04"); got.Year()%100 != 99 || got.Year()/100 != time.Now().Year()/100 {
+		t.Errorf("a two-digit year is in this century: %v", got)
+	}
 	if got, _ := ParseDate("2026/01/04"); !got.Equal(time.Date(2026, 1, 4, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("a date alone is midnight: %v", got)
 	}
