@@ -196,30 +196,17 @@ func (f *File) Resolve(sel string) (string, error) {
 	}
 	rev := sel
 	if !isNum(sel) {
-		found := false
-		for _, s := range f.Symbols {
-			if s.Name == sel {
-				rev, found = s.Rev, true
-				break
-			}
-		}
-		if !found {
+		r, ok := f.symbolRev(sel)
+		if !ok {
 			return "", fmt.Errorf("%s: symbolic name %s is undefined", f.Name, sel)
 		}
+		rev = r
 	}
-	fs := fields(rev)
-	if fs == nil {
+	if fields(rev) == nil {
 		return "", fmt.Errorf("%s: bad revision number %s", f.Name, rev)
 	}
-	// Magic branch number a.b.0.c means branch a.b.c.
-	if len(fs) >= 4 && len(fs)%2 == 0 && fs[len(fs)-2] == 0 {
-		fs = append(fs[:len(fs)-2], fs[len(fs)-1])
-		parts := make([]string, len(fs))
-		for i, n := range fs {
-			parts[i] = strconv.Itoa(n)
-		}
-		rev = strings.Join(parts, ".")
-	}
+	rev = unmagic(rev)
+	fs := fields(rev)
 	if len(fs)%2 == 0 {
 		if f.deltas[rev] == nil {
 			return "", fmt.Errorf("%s: revision %s absent", f.Name, rev)
@@ -250,52 +237,6 @@ func (f *File) Resolve(sel string) (string, error) {
 	}
 	// A branch with no revisions yet checks out as its base.
 	return base.Rev, nil
-}
-
-// Select returns the revisions rlog -rSEL means: every revision of a
-// branch (1.2.1, or a name for one), else the one revision SEL names.
-func (f *File) Select(sel string) ([]string, error) {
-	rev := sel
-	for _, s := range f.Symbols {
-		if s.Name == sel {
-			rev = s.Rev
-		}
-	}
-	fs := fields(rev)
-	if fs == nil {
-		return nil, fmt.Errorf("%s: bad revision number %s", f.Name, rev)
-	}
-	if len(fs) >= 4 && len(fs)%2 == 0 && fs[len(fs)-2] == 0 {
-		// A magic branch number a.b.0.c names branch a.b.c.
-		rev = branchOf(branchOf(rev)) + "." + strconv.Itoa(fs[len(fs)-1])
-		fs = fields(rev)
-	}
-	if len(fs) < 3 || len(fs)%2 == 0 {
-		r, err := f.Resolve(sel)
-		if err != nil {
-			return nil, err
-		}
-		return []string{r}, nil
-	}
-	base := f.deltas[branchOf(rev)]
-	if base == nil {
-		return nil, fmt.Errorf("%s: revision %s absent", f.Name, branchOf(rev))
-	}
-	var out []string
-	for _, b := range base.Branches {
-		if branchOf(b) == rev {
-			for d := f.deltas[b]; d != nil; d = f.nextOf(d) {
-				out = append(out, d.Rev)
-				if d.Next == "" {
-					break
-				}
-			}
-		}
-	}
-	if out == nil {
-		return nil, fmt.Errorf("%s: branch %s absent", f.Name, rev)
-	}
-	return out, nil
 }
 
 // branchTip returns the newest revision of branch br (like 1.2.1) that

@@ -3,6 +3,7 @@ package rcs
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -299,27 +300,17 @@ func (f *File) numeric(sel string) (string, error) {
 	sel = strings.TrimSuffix(sel, ".")
 	rev := sel
 	if !isNum(sel) {
-		found := false
-		for _, s := range f.Symbols {
-			if s.Name == sel {
-				rev, found = s.Rev, true
-				break
-			}
-		}
-		if !found {
+		r, ok := f.symbolRev(sel)
+		if !ok {
 			return "", fmt.Errorf("%s: Symbolic name `%s' is undefined", f.Name, sel)
 		}
+		rev = r
 	}
-	fs := fields(rev)
-	if fs == nil {
+	if fields(rev) == nil {
 		return "", fmt.Errorf("%s: bad revision number %s", f.Name, rev)
 	}
-	if len(fs) >= 4 && len(fs)%2 == 0 && fs[len(fs)-2] == 0 {
-		// A magic branch number a.b.0.c names branch a.b.c.
-		rev = branchOf(branchOf(rev)) + "." + strings.Split(rev, ".")[len(fs)-1]
-		fs = fields(rev)
-	}
-	if tip && len(fs)%2 == 1 {
+	rev = unmagic(rev)
+	if tip && len(fields(rev))%2 == 1 {
 		return f.Resolve(rev)
 	}
 	return rev, nil
@@ -505,4 +496,24 @@ func (f *File) nearest(num string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s: revision number %s too low", f.Name, num)
+}
+
+// symbolRev returns the number the symbolic name stands for.
+func (f *File) symbolRev(name string) (string, bool) {
+	for _, s := range f.Symbols {
+		if s.Name == name {
+			return s.Rev, true
+		}
+	}
+	return "", false
+}
+
+// unmagic turns CVS's magic branch number a.b.0.c into the branch a.b.c;
+// other numbers are returned as they are.
+func unmagic(rev string) string {
+	fs := fields(rev)
+	if len(fs) >= 4 && len(fs)%2 == 0 && fs[len(fs)-2] == 0 {
+		return branchOf(branchOf(rev)) + "." + strconv.Itoa(fs[len(fs)-1])
+	}
+	return rev
 }
