@@ -23,15 +23,20 @@ type File struct {
 	Expand  string // default keyword mode without the -k ("" means kv)
 	Desc    string // description
 
-	hasComment   bool
-	adminExtra   [][]byte // unknown admin phrases, raw
-	buf          []byte
-	deltas       map[string]*Delta
-	nodes        []*Delta // delta nodes in file order
-	texts        []*Delta // delta texts in file order
-	descEnd      int      // offset just after the desc string
-	stale        bool     // a check-in happened; refresh before reading texts
-	textsChanged bool     // a delta text was added or changed since parsing
+	hasComment bool
+	adminExtra [][]byte // unknown admin phrases, raw
+	buf        []byte
+	deltas     map[string]*Delta
+	nodes      []*Delta // delta nodes in file order
+	texts      []*Delta // delta texts in file order
+	descEnd    int      // offset just after the desc string
+	// textAt is the offset of the first delta text record not read yet
+	// (see parse), -1 when all are read; textErr is the error that
+	// reading them met.
+	textAt       int
+	textErr      error
+	stale        bool // a check-in happened; refresh before reading texts
+	textsChanged bool // a delta text was added or changed since parsing
 }
 
 // Symbol is a symbolic revision name.
@@ -63,6 +68,7 @@ type Delta struct {
 	// 0 otherwise).
 	nodeStart, nodeEnd int32
 	idx                int32 // index in File.nodes when parsed: a hint for nextOf
+	file               *File // the file it was parsed from, which reads its text on demand
 	hasText            bool
 	seen               bool
 }
@@ -138,8 +144,18 @@ func quote(dst, s []byte) []byte {
 	}
 }
 
-// Log returns the revision's log message.
-func (d *Delta) Log() string { return string(d.log.text()) }
+// Log returns the revision's log message ("" if its delta text record
+// cannot be read).
+func (d *Delta) Log() string { return string(d.logText()) }
+
+// logText returns the log message, reading the delta text record first
+// if it has not been read yet.
+func (d *Delta) logText() []byte {
+	if !d.hasText && d.file != nil {
+		d.file.scanTexts(d)
+	}
+	return d.log.text()
+}
 
 // Delta returns the delta of revision rev, or nil.
 func (f *File) Delta(rev string) *Delta { return f.deltas[rev] }
@@ -380,6 +396,11 @@ func (f *File) checkout(rev string, own bool) ([]byte, error) {
 	path, err := f.path(rev)
 	if err != nil {
 		return nil, err
+	}
+	for _, d := range path {
+		if err := f.scanTexts(d); err != nil {
+			return nil, err
+		}
 	}
 	head := path[0]
 	if len(path) == 1 {

@@ -28,7 +28,10 @@ func (e *ParseError) Error() string {
 // Open reads and parses the ,v file at path. It reads the file with one
 // read of the size fstat gives (a ,v file is replaced by rename, never
 // written in place, so the size does not change under the reader).
-func Open(path string) (*File, error) {
+func Open(path string) (*File, error) { return open(path, false) }
+
+// open is Open; lazy is parse's.
+func open(path string, lazy bool) (*File, error) {
 	fd, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -50,30 +53,48 @@ func Open(path string) (*File, error) {
 	case err != io.ErrUnexpectedEOF && err != io.EOF:
 		return nil, err
 	}
-	return Parse(path, buf[:n:n])
+	return parse(path, buf[:n:n], lazy)
 }
 
 // Parse parses the ,v file held in buf; name is used in errors. The File
 // keeps buf (delta texts stay in it, still @-quoted, until they are
-// needed): the caller must not change buf afterwards.
-func Parse(name string, buf []byte) (*File, error) {
+// needed): the caller must not change buf afterwards. Parse reads and
+// checks the whole file: every delta node and every delta text record.
+func Parse(name string, buf []byte) (*File, error) { return parse(name, buf, false) }
+
+// parse is Parse; if lazy is set, the delta text records are read only
+// when (and as far as) something needs them: a check-in needs the head's,
+// which is the first. The rest stay unread in the buffer and, if nothing
+// changes them, are written back as they are (as GNU RCS copies them);
+// a damaged record is reported when a checkout, log or write reaches it.
+func parse(name string, buf []byte, lazy bool) (*File, error) {
 	if len(buf) > MaxFileSize {
 		return nil, &ParseError{name, 0, fmt.Sprintf("file is %d bytes, more than the %d-byte limit", len(buf), MaxFileSize)}
 	}
+	p := newParser(name, buf)
+	f, err := p.file()
+	if err != nil {
+		return nil, err
+	}
+	if !lazy {
+		if err := f.scanTexts(nil); err != nil {
+			return nil, err
+		}
+	}
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func newParser(name string, buf []byte) *parser {
 	p := &parser{name: name, buf: buf}
 	if len(buf) > 0 {
 		// buf does not change after Parse (see above), so the words can
 		// share its memory instead of a copy of it.
 		p.sbuf = unsafe.String(&buf[0], len(buf))
 	}
-	f, err := p.file()
-	if err != nil {
-		return nil, err
-	}
-	if err := f.check(); err != nil {
-		return nil, err
-	}
-	return f, nil
+	return p
 }
 
 type parser struct {
@@ -448,16 +469,58 @@ func (p *parser) file() (*File, error) {
 	}
 	f.Desc = string(desc.text())
 	f.descEnd = p.pos
-	// Delta texts.
+	f.textAt = p.pos
+	for _, d := range f.nodes {
+		d.file = f
+	}
+	return f, nil
+}
+
+// scanTexts reads delta text records from where the last scan stopped
+// until want has its text (want nil: to the end of the file). When it
+// reaches the end it checks that every delta has a text. An error is
+// kept: every later call returns it.
+func (f *File) scanTexts(want *Delta) error {
+	if f.textErr != nil {
+		return f.textErr
+	}
+	if f.textAt < 0 || (want != nil && want.hasText) {
+		return nil
+	}
+	p := newParser(f.Name, f.buf)
+	p.pos = f.textAt
+	done, err := p.texts(f, want)
+	f.textAt = p.pos
+	if err == nil && done {
+		f.textAt = -1
+		for _, d := range f.nodes {
+			if !d.hasText {
+				err = &ParseError{f.Name, int(d.off), fmt.Sprintf("revision %s has no delta text", d.Rev)}
+				break
+			}
+		}
+	}
+	f.textErr = err
+	return err
+}
+
+// loadTexts reads every delta text record not read yet.
+func (f *File) loadTexts() error { return f.scanTexts(nil) }
+
+// texts reads delta text records until want's has been read (then it
+// reports false) or to the end of the file (true). It stops only after a
+// record in GNU RCS's layout, so that what follows can be copied as it
+// is.
+func (p *parser) texts(f *File, want *Delta) (done bool, err error) {
 	for {
 		p.skipSpace()
 		if p.pos >= len(p.buf) {
-			break
+			return true, nil
 		}
 		off := p.pos
 		rev := p.wordBytes()
 		if !isNum(rev) {
-			return nil, p.errf(off, "want a revision number for a delta text, found %q", rev)
+			return false, p.errf(off, "want a revision number for a delta text, found %q", rev)
 		}
 		// Texts usually come in the order of the nodes: try that before
 		// the map.
@@ -468,46 +531,49 @@ func (p *parser) file() (*File, error) {
 			d = f.deltas[string(rev)]
 		}
 		if d == nil {
-			return nil, p.errf(off, "delta text for %s, which is not in the delta list", rev)
+			return false, p.errf(off, "delta text for %s, which is not in the delta list", rev)
 		}
 		if d.hasText {
-			return nil, p.errf(off, "second delta text for %s", rev)
+			return false, p.errf(off, "second delta text for %s", rev)
 		}
 		// GNU RCS's own layout ("\nlog\n@", "\ntext\n@") is taken in one
 		// step; anything else goes through the tokenizer.
 		if p.at("\nlog\n@") {
 			p.pos += len("\nlog\n")
 		} else if err := p.keyword("log"); err != nil {
-			return nil, err
+			return false, err
 		}
 		if d.log, err = p.str(); err != nil {
-			return nil, err
+			return false, err
 		}
 		if p.at("\ntext\n@") {
 			p.pos += len("\ntext\n")
 		} else {
 			for string(p.peekWord()) != "text" {
 				if p.peekByte() < 0 {
-					return nil, p.errf(p.pos, "unexpected end of file, want \"text\"")
+					return false, p.errf(p.pos, "unexpected end of file, want \"text\"")
 				}
 				raw, err := p.newphrase()
 				if err != nil {
-					return nil, err
+					return false, err
 				}
 				d.addPhrase(raw, true)
 			}
 			p.wordBytes()
 		}
 		if d.text, err = p.str(); err != nil {
-			return nil, err
+			return false, err
 		}
 		d.hasText = true
+		f.texts = append(f.texts, d)
 		if p.gnuRecord(d, off) {
 			d.recStart, d.recEnd = int32(off-2), int32(p.pos+1)
+			if d == want {
+				p.pos++
+				return false, nil
+			}
 		}
-		f.texts = append(f.texts, d)
 	}
-	return f, nil
 }
 
 // gnuRecord reports whether the delta text record of d, whose revision
@@ -675,9 +741,6 @@ func (f *File) check() error {
 	for _, d := range f.nodes {
 		if !validRev(d.Rev) {
 			return bad(d, "bad revision number %q", d.Rev)
-		}
-		if !d.hasText {
-			return bad(d, "revision %s has no delta text", d.Rev)
 		}
 		if d.Next != "" && f.nextOf(d) == nil {
 			return bad(d, "revision %s: next %s is not in the delta list", d.Rev, d.Next)

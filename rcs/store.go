@@ -74,7 +74,7 @@ func Update(rcsPath string, create bool, change func(*File) error) (*File, error
 			os.Remove(sem)
 		}
 	}()
-	f, err := Open(rcsPath)
+	f, err := open(rcsPath, true)
 	if errors.Is(err, fs.ErrNotExist) && create {
 		f, err = New(rcsPath), nil
 	}
@@ -82,6 +82,9 @@ func Update(rcsPath string, create bool, change func(*File) error) (*File, error
 		return nil, err
 	}
 	if err := change(f); err != nil {
+		return nil, err
+	}
+	if err := f.settle(); err != nil {
 		return nil, err
 	}
 	// The untouched tail of the old file is written straight from its

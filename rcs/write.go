@@ -16,6 +16,7 @@ func (f *File) Bytes() []byte {
 // anew, and a tail of the file buffer copied verbatim (the untouched delta
 // texts), so that a writer can write that tail without copying it.
 func (f *File) parts() (head, tail []byte) {
+	f.settle()
 	var texts []*Delta
 	size := f.descEnd + len(f.Desc) + 1024
 	// As GNU RCS does, copy everything after desc verbatim when no text
@@ -94,12 +95,50 @@ func (f *File) parts() (head, tail []byte) {
 	return b.Bytes(), tail
 }
 
+// settle reads every delta text record if a delta whose record was not
+// read yet (see parse) had its log or text set, keeping what was set, so
+// that the record is written anew instead of copied. It returns the error
+// reading met.
+func (f *File) settle() error {
+	if f.textAt < 0 {
+		return f.textErr
+	}
+	type set struct {
+		d         *Delta
+		log, text atString
+	}
+	var sets []set
+	for _, d := range f.nodes {
+		if !d.hasText && (d.log.raw != nil || d.text.raw != nil) {
+			sets = append(sets, set{d, d.log, d.text})
+		}
+	}
+	if sets == nil {
+		return nil
+	}
+	err := f.loadTexts()
+	for _, s := range sets {
+		if s.log.raw != nil {
+			s.d.log = s.log
+		}
+		if s.text.raw != nil {
+			s.d.text = s.text
+		}
+	}
+	f.textsChanged = true
+	return err
+}
+
 // verbatimTail splits the delta texts into those to write and a tail of
 // the file buffer that holds the rest exactly as they would be written:
 // the longest run of unchanged texts, in GNU RCS's layout, that ends the
 // file. After a trunk check-in that is every text but the first two.
 func (f *File) verbatimTail() (write []*Delta, tail []byte) {
+	// The records not read yet (see parse) are copied as they are.
 	end := len(f.buf)
+	if f.textAt >= 0 {
+		end = f.textAt
+	}
 	i := len(f.texts)
 	for ; i > 0; i-- {
 		d := f.texts[i-1]
