@@ -89,9 +89,8 @@ func Update(rcsPath string, create bool, change func(*File) error) (*File, error
 	}
 	// The untouched tail of the old file is written straight from its
 	// buffer: no copy of it is made.
-	head, tail := f.parts()
-	for _, part := range [][]byte{head, tail} {
-		if _, err := lf.Write(part); err != nil {
+	for _, seg := range f.segments() {
+		if _, err := lf.Write(seg); err != nil {
 			return nil, fmt.Errorf("writing %s: %w", sem, err)
 		}
 	}
