@@ -110,8 +110,8 @@ func (d *Delta) addPhrase(raw []byte, inText bool) {
 // atString is the raw content of an @-quoted string, still quoted.
 type atString struct {
 	raw []byte
-	off int  // offset of raw in the file buffer
-	at  bool // raw contains "@@"
+	off int32 // offset of raw in the file buffer, -1 for a new text
+	at  bool  // raw contains "@@"
 }
 
 func (s atString) text() []byte {
@@ -466,7 +466,7 @@ func (f *File) parseScript(edits []edit, adds []span, d *Delta, nlines int) ([]e
 	script := d.text.raw
 	base := uint32(d.text.off)
 	bad := func(at int, format string, args ...any) error {
-		return &DeltaError{f.Name, d.Rev, d.text.off + at, fmt.Sprintf(format, args...)}
+		return &DeltaError{f.Name, d.Rev, int(d.text.off) + at, fmt.Sprintf(format, args...)}
 	}
 	pos := 0 // lines of the old text consumed
 	i := 0

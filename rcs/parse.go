@@ -232,7 +232,7 @@ func (p *parser) str() (atString, error) {
 			p.pos++
 			continue
 		}
-		return atString{raw: p.buf[start : p.pos-1 : p.pos-1], off: start, at: at}, nil
+		return atString{raw: p.buf[start : p.pos-1 : p.pos-1], off: int32(start), at: at}, nil
 	}
 }
 
@@ -589,8 +589,8 @@ func (p *parser) gnuRecord(d *Delta, off int) bool {
 	logOpen := off + len(d.Rev) + len("\nlog\n")
 	return d.unknown == nil &&
 		at(off-2, "\n\n") && at(off+len(d.Rev), "\nlog\n@") &&
-		d.log.off == logOpen+1 && at(d.log.off+len(d.log.raw), "@\ntext\n@") &&
-		d.text.off == d.log.off+len(d.log.raw)+len("@\ntext\n@") && at(p.pos, "\n")
+		int(d.log.off) == logOpen+1 && at(int(d.log.off)+len(d.log.raw), "@\ntext\n@") &&
+		int(d.text.off) == int(d.log.off)+len(d.log.raw)+len("@\ntext\n@") && at(p.pos, "\n")
 }
 
 func (p *parser) delta() (*Delta, error) {
