@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"unsafe"
 )
 
@@ -437,9 +439,16 @@ func (p *parser) file() (*File, error) {
 		}
 		break
 	}
-	// Delta nodes.
-	for isNum(p.peekWord()) {
-		d, err := p.delta()
+	// Delta nodes. The head's number tells how many there are, usually:
+	// the nodes (and the texts) are allocated at once for that many.
+	if n := p.nodeEstimate(f.Head); n > 0 {
+		p.slab = make([]Delta, 0, n)
+		f.nodes = make([]*Delta, 0, n)
+		f.texts = make([]*Delta, 0, n)
+	}
+	for more := isNum(p.peekWord()); more; {
+		var d *Delta
+		d, more, err = p.delta()
 		if err != nil {
 			return nil, err
 		}
@@ -593,73 +602,85 @@ func (p *parser) gnuRecord(d *Delta, off int) bool {
 		int(d.text.off) == int(d.log.off)+len(d.log.raw)+len("@\ntext\n@") && at(p.pos, "\n")
 }
 
-func (p *parser) delta() (*Delta, error) {
+// nodeEstimate guesses the number of delta nodes from the head's number
+// (1.1000 has at least 1000 before it on the trunk), bounded by what the
+// rest of the file can hold (a node takes more than 40 bytes).
+func (p *parser) nodeEstimate(head string) int {
+	i := strings.LastIndexByte(head, '.')
+	n, err := strconv.Atoi(head[i+1:])
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return min(n+n/8+8, (len(p.buf)-p.pos)/40+1)
+}
+
+// delta reads a delta node; more reports whether another follows.
+func (p *parser) delta() (d *Delta, more bool, err error) {
 	if len(p.slab) == cap(p.slab) {
 		p.slab = make([]Delta, 0, 256)
 	}
 	p.slab = p.slab[:len(p.slab)+1] // the new slot is already zero
-	d := &p.slab[len(p.slab)-1]
+	d = &p.slab[len(p.slab)-1]
 	d.off = int32(p.pos)
-	var err error
 	if p.fastHeader(d) {
 		goto tail
 	}
 	d.Rev = p.word()
 	if err := p.keyword("date"); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if d.Date, err = p.optWord(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := p.keyword("author"); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if d.Author, err = p.optWord(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	d.Author = p.shared(d.Author)
 	if err := p.keyword("state"); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if d.State, err = p.optWord(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	d.State = p.shared(d.State)
 	if err := p.keyword("branches"); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if d.Branches, err = p.words(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := p.keyword("next"); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if d.Next, err = p.optWord(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 tail:
 	for {
 		w := p.peekWord()
-		if string(w) == "desc" || isNum(w) {
-			return d, nil
+		if num := isNum(w); num || string(w) == "desc" {
+			return d, num, nil
 		}
 		if len(w) == 0 {
 			if p.pos >= len(p.buf) {
-				return nil, p.errf(p.pos, "unexpected end of file in delta %s", d.Rev)
+				return nil, false, p.errf(p.pos, "unexpected end of file in delta %s", d.Rev)
 			}
-			return nil, p.errf(p.pos, "unexpected %q in delta %s", p.buf[p.pos], d.Rev)
+			return nil, false, p.errf(p.pos, "unexpected %q in delta %s", p.buf[p.pos], d.Rev)
 		}
 		d.nodeEnd = 0 // not GNU's layout
 		if string(w) == "commitid" {
 			p.wordBytes()
 			if d.CommitID, err = p.optWord(); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			continue
 		}
 		raw, err := p.newphrase()
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		d.addPhrase(raw, false)
 	}
