@@ -103,7 +103,6 @@ type parser struct {
 	name   string
 	buf    []byte
 	pos    int
-	recent []string // recently seen authors and states, shared
 	// sbuf is buf as a string sharing its memory: words are substrings
 	// of it, so parsing thousands of deltas allocates little.
 	sbuf string
@@ -157,20 +156,6 @@ func (p *parser) word() string {
 		return p.sbuf[p.pos-len(b) : p.pos]
 	}
 	return string(b)
-}
-
-// shared returns s, reusing an equal string seen recently: authors and
-// states repeat across thousands of deltas.
-func (p *parser) shared(s string) string {
-	for _, r := range p.recent {
-		if r == s {
-			return r
-		}
-	}
-	if len(p.recent) < 8 {
-		p.recent = append(p.recent, s)
-	}
-	return s
 }
 
 func (p *parser) peekByte() int {
@@ -638,14 +623,12 @@ func (p *parser) delta() (d *Delta, more bool, err error) {
 	if d.Author, err = p.optWord(); err != nil {
 		return nil, false, err
 	}
-	d.Author = p.shared(d.Author)
 	if err := p.keyword("state"); err != nil {
 		return nil, false, err
 	}
 	if d.State, err = p.optWord(); err != nil {
 		return nil, false, err
 	}
-	d.State = p.shared(d.State)
 	if err := p.keyword("branches"); err != nil {
 		return nil, false, err
 	}
@@ -737,7 +720,6 @@ func (p *parser) fastHeader(d *Delta) bool {
 	if d.Next, ok = field("next\t", ';'); !ok || (d.Next != "" && !isNum(d.Next)) {
 		return false
 	}
-	d.Author, d.State = p.shared(d.Author), p.shared(d.State)
 	if start > 0 && b[start-1] == '\n' && i < len(b) && b[i] == '\n' {
 		d.nodeStart, d.nodeEnd = int32(start-1), int32(i+1)
 	}
