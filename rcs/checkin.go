@@ -386,7 +386,7 @@ func (f *File) refresh() error {
 	if err != nil {
 		return fmt.Errorf("internal error: rewritten file does not parse: %w", err)
 	}
-	nf.Locks = locks
+	nf.Locks, nf.mode = locks, f.mode
 	*f = *nf
 	return nil
 }

@@ -3,6 +3,7 @@ package rcs
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -35,8 +36,9 @@ type File struct {
 	// reading them met.
 	textAt       int
 	textErr      error
-	stale        bool // a check-in happened; refresh before reading texts
-	textsChanged bool // a delta text was added or changed since parsing
+	mode         os.FileMode // the permissions of the file read, 0 for a new one
+	stale        bool        // a check-in happened; refresh before reading texts
+	textsChanged bool        // a delta text was added or changed since parsing
 }
 
 // Symbol is a symbolic revision name.

@@ -217,3 +217,28 @@ func FuzzLazyCheckin(f *testing.F) {
 		}
 	})
 }
+
+// TestUpdateKeepsMode: as GNU RCS does, a rewritten ,v file keeps the
+// old one's permissions without the write bits.
+func TestUpdateKeepsMode(t *testing.T) {
+	raw, _ := synthFile(3, 5, 1)
+	path := filepath.Join(t.TempDir(), "f.txt,v")
+	for _, c := range []struct{ old, want os.FileMode }{{0o444, 0o444}, {0o640, 0o440}, {0o755, 0o555}, {0o400, 0o400}} {
+		os.Remove(path)
+		os.WriteFile(path, raw, 0o600)
+		os.Chmod(path, c.old)
+		if _, err := Update(path, false, func(f *File) error {
+			if err := f.LockRev("1.3", "tester"); err != nil {
+				return err
+			}
+			f.Checkout("1.1")
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(path)
+		if err != nil || fi.Mode().Perm() != c.want {
+			t.Errorf("mode %o: after Update %v, want %o (%v)", c.old, fi.Mode().Perm(), c.want, err)
+		}
+	}
+}

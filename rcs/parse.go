@@ -55,7 +55,12 @@ func open(path string, lazy bool) (*File, error) {
 	case err != io.ErrUnexpectedEOF && err != io.EOF:
 		return nil, err
 	}
-	return parse(path, buf[:n:n], lazy)
+	f, err := parse(path, buf[:n:n], lazy)
+	if err != nil {
+		return nil, err
+	}
+	f.mode = fi.Mode().Perm()
+	return f, nil
 }
 
 // Parse parses the ,v file held in buf; name is used in errors. The File
@@ -100,9 +105,9 @@ func newParser(name string, buf []byte) *parser {
 }
 
 type parser struct {
-	name   string
-	buf    []byte
-	pos    int
+	name string
+	buf  []byte
+	pos  int
 	// sbuf is buf as a string sharing its memory: words are substrings
 	// of it, so parsing thousands of deltas allocates little.
 	sbuf string

@@ -56,7 +56,9 @@ func lockPath(rcsPath string) string {
 // Update reads the ,v file at rcsPath (or starts a new one if create is
 // set and it does not exist), lets change modify it, and writes it back
 // through the lock file ",name," (created with O_EXCL, mode 0444) and an
-// atomic rename, exactly as GNU RCS does. An existing lock file gives an
+// atomic rename, exactly as GNU RCS does: the new file keeps the old one's
+// permissions without the write bits, and nothing is synced to the disk
+// (GNU RCS does not sync either). An existing lock file gives an
 // *InUseError and changes nothing.
 func Update(rcsPath string, create bool, change func(*File) error) (*File, error) {
 	sem := lockPath(rcsPath)
@@ -92,6 +94,11 @@ func Update(rcsPath string, create bool, change func(*File) error) (*File, error
 	for _, seg := range f.segments() {
 		if _, err := lf.Write(seg); err != nil {
 			return nil, fmt.Errorf("writing %s: %w", sem, err)
+		}
+	}
+	if m := f.mode &^ 0o222; m != 0 {
+		if err := lf.Chmod(m); err != nil {
+			return nil, fmt.Errorf("%s: %w", sem, err)
 		}
 	}
 	if err := lf.Close(); err != nil {
