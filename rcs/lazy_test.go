@@ -282,3 +282,35 @@ func TestLazyAfterUpdate(t *testing.T) {
 		t.Errorf("two check-ins: lazy differs from eager %s", firstDiff(string(got), string(want)))
 	}
 }
+
+// TestRawNodeChanged: a node is copied verbatim only while its fields
+// hold what the file holds, whether they are still the parser's
+// substrings or equal copies.
+func TestRawNodeChanged(t *testing.T) {
+	raw, _ := synthFile(5, 5, 1)
+	f, err := Parse("f.txt,v", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := f.Delta("1.3")
+	if _, _, ok := f.rawNode(d); !ok {
+		t.Fatal("unchanged node is not copied")
+	}
+	d.Author = strings.Clone(d.Author)
+	if _, _, ok := f.rawNode(d); !ok {
+		t.Fatal("node with an equal copy of its author is not copied")
+	}
+	for _, change := range []func(){
+		func() { d.State = "Rel" },
+		func() { d.State = d.State[:1] },
+		func() { d.Next = "" },
+		func() { d.Date = d.Date[:len(d.Date)-1] + "9" },
+	} {
+		f, _ := Parse("f.txt,v", raw)
+		d = f.Delta("1.3")
+		change()
+		if _, _, ok := f.rawNode(d); ok {
+			t.Errorf("changed node (%s %s %s %s) is copied", d.Date, d.Author, d.State, d.Next)
+		}
+	}
+}

@@ -1,5 +1,7 @@
 package rcs
 
+import "unsafe"
+
 // Bytes serializes the file in GNU RCS 5.10's layout: the bytes GNU RCS
 // would write for the same content. Delta texts that were not changed are
 // copied raw, without decoding.
@@ -237,11 +239,26 @@ func (f *File) rawNode(d *Delta) (start, end int, ok bool) {
 	}
 	start, end = int(d.nodeStart), int(d.nodeEnd)
 	raw := f.buf[start:end]
-	i := 1
-	for _, fld := range [...]struct{ v, after string }{
+	fields := [...]struct{ v, after string }{
 		{d.Rev, "\ndate\t"}, {d.Date, ";\tauthor "}, {d.Author, ";\tstate "},
 		{d.State, ";\nbranches;\nnext\t"}, {d.Next, ";\n"},
-	} {
+	}
+	// Fields not changed since parsing are still the substrings of the
+	// buffer the parser took, each where the node holds it: then the node
+	// is unchanged without comparing bytes.
+	i, same := 1, true
+	for _, fld := range fields {
+		if i+len(fld.v) > len(raw) || len(fld.v) > 0 && unsafe.StringData(fld.v) != &raw[i] {
+			same = false
+			break
+		}
+		i += len(fld.v) + len(fld.after)
+	}
+	if same && i == len(raw) {
+		return start, end, true
+	}
+	i = 1
+	for _, fld := range fields {
 		j, k := i+len(fld.v), i+len(fld.v)+len(fld.after)
 		if k > len(raw) || string(raw[i:j]) != fld.v || string(raw[j:k]) != fld.after {
 			return 0, 0, false
