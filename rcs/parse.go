@@ -33,12 +33,11 @@ func (e *ParseError) Error() string {
 // written in place, so the size does not change under the reader).
 func Open(path string) (*File, error) { return open(path, false) }
 
-// open is Open; lazy is parse's. A lazy open of a large file (Update's)
-// reads only a prefix that usually holds what a check-in or a lock needs
-// (the admin section, the delta nodes, the description and the head's
-// text) and leaves the file open in File.src: the rest is read when
-// something needs it, and Update copies it to the new file without
-// reading it into the File.
+// open is Open; lazy is parse's. A lazy open of a large file reads only a
+// prefix that usually holds what a check-in or a lock needs (the admin
+// section, the delta nodes, the description and the head's text) and
+// keeps the file open: the rest is read when something needs it, and
+// Update copies it to the new file without reading it (copy_file_range).
 func open(path string, lazy bool) (*File, error) {
 	fd, err := os.Open(path)
 	if err != nil {
