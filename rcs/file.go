@@ -34,18 +34,11 @@ type File struct {
 	// textAt is the offset of the first delta text record not read yet
 	// (see parse), -1 when all are read; textErr is the error that
 	// reading them met.
-	textAt  int
-	textErr error
-	mode    os.FileMode // the permissions of the file read, 0 for a new one
-	// When buf holds only a prefix of the file's size bytes (see open),
-	// size is set: the rest is in src (the file, open while Update
-	// runs) or else in the file Update wrote (written), where the bytes
-	// from offset i on are at i+shift; size is 0 when buf holds all.
-	src          *os.File
-	written      os.FileInfo
-	size, shift  int
-	stale        bool // a check-in happened; refresh before reading texts
-	textsChanged bool // a delta text was added or changed since parsing
+	textAt       int
+	textErr      error
+	mode         os.FileMode // the permissions of the file read, 0 for a new one
+	stale        bool        // a check-in happened; refresh before reading texts
+	textsChanged bool        // a delta text was added or changed since parsing
 }
 
 // Symbol is a symbolic revision name.

@@ -70,16 +70,6 @@ func TestLazyCheckin(t *testing.T) {
 // reaches it reports it with the file and the offset: Open, a checkout
 // through Update, rlog, and a later full parse of the new file.
 func TestLazyDamage(t *testing.T) {
-	defer func(m, s int) { prefixMin, prefixSize = m, s }(prefixMin, prefixSize)
-	for _, prefix := range []int{0, 3000} {
-		// 0: the whole file is read; 3000: a prefix that ends before
-		// the damage.
-		prefixMin, prefixSize = prefix, prefix
-		lazyDamage(t)
-	}
-}
-
-func lazyDamage(t *testing.T) {
 	raw, _ := synthFile(30, 40, 3)
 	raw = bytes.Replace(raw, []byte("strict;"), nil, 1)
 	cases := []struct {
@@ -191,7 +181,7 @@ func FuzzLazyCheckin(f *testing.F) {
 		if err != nil || eager.Head == "" {
 			return
 		}
-		lazy, err := parse("fuzz,v", raw, true, false)
+		lazy, err := parse("fuzz,v", raw, true)
 		if err != nil {
 			t.Fatalf("lazy parse fails where a full parse does not: %v", err)
 		}
@@ -322,142 +312,5 @@ func TestRawNodeChanged(t *testing.T) {
 		if _, _, ok := f.rawNode(d); ok {
 			t.Errorf("changed node (%s %s %s %s) is copied", d.Date, d.Author, d.State, d.Next)
 		}
-	}
-}
-
-// TestPrefixBoundaries: Update reads a large file's prefix first and the
-// rest only when needed, copying the unread part with the kernel. For
-// every prefix length, a check-in, a lock and a checkout afterwards give
-// what they give on a fully read file, with @@ in the description and the
-// texts wherever the prefix ends.
-func TestPrefixBoundaries(t *testing.T) {
-	raw, oldest := synthFile(12, 8, 2)
-	f, err := Parse("f.txt,v", raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.Strict, f.Desc = false, "a description @ with an at\n"
-	date := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := f.Checkin([]byte("@\nline @@ two\n@"), CheckinOptions{Author: "tester", Date: date}); err != nil {
-		t.Fatal(err)
-	}
-	raw = f.Bytes()
-	content := []byte("new @ head\nline @@ two\n")
-	o := CheckinOptions{Author: "tester", Log: "prefix", Date: date.Add(time.Second)}
-	want := map[string][]byte{}
-	for _, op := range []string{"ci", "lock"} {
-		f, _ := Parse("f.txt,v", raw)
-		if op == "ci" {
-			f.Checkin(content, o)
-		} else {
-			f.LockRev("1.2", "tester")
-		}
-		want[op] = f.Bytes()
-	}
-	defer func(m, s int) { prefixMin, prefixSize = m, s }(prefixMin, prefixSize)
-	prefixMin = 0
-	path := filepath.Join(t.TempDir(), "f.txt,v")
-	step := 1
-	if testing.Short() {
-		step = 17
-	}
-	for k := 1; k <= len(raw); k += step {
-		prefixSize = k
-		for _, op := range []string{"ci", "lock"} {
-			os.Remove(path)
-			os.WriteFile(path, raw, 0o444)
-			f, err := Update(path, false, func(f *File) error {
-				if op == "ci" {
-					_, err := f.Checkin(content, o)
-					return err
-				}
-				return f.LockRev("1.2", "tester")
-			})
-			if err != nil {
-				t.Fatalf("prefix %d, %s: %v", k, op, err)
-			}
-			got, _ := os.ReadFile(path)
-			if !bytes.Equal(got, want[op]) {
-				t.Fatalf("prefix %d, %s: differs from a full read %s", k, op, firstDiff(string(got), string(want[op])))
-			}
-			if text, err := f.Checkout("1.1"); err != nil || !bytes.Equal(text, oldest) {
-				t.Fatalf("prefix %d, %s: checkout of 1.1 afterwards: %v", k, op, err)
-			}
-		}
-	}
-}
-
-// FuzzPrefixUpdate: a lock and a check-in through Update, which reads a
-// prefix of the file first, write what they write on a fully read file,
-// wherever the prefix ends.
-func FuzzPrefixUpdate(f *testing.F) {
-	for _, name := range []string{"three.txt,v", "branchy.txt,v", "cvsimport.txt,v", "nested.txt,v"} {
-		f.Add(readTestdata(f, name), uint16(100))
-	}
-	raw, _ := synthFile(12, 10, 2)
-	f.Add(raw, uint16(2000))
-	dir := f.TempDir()
-	f.Fuzz(func(t *testing.T, raw []byte, k uint16) {
-		eager, err := Parse("f,v", raw)
-		if err != nil || eager.Head == "" {
-			return
-		}
-		head, err := eager.Checkout(eager.Head)
-		if err != nil {
-			return
-		}
-		defer func(m, s int) { prefixMin, prefixSize = m, s }(prefixMin, prefixSize)
-		prefixMin, prefixSize = 0, 1+int(k)%len(raw)
-		o := CheckinOptions{Author: "fuzz", Force: true, Date: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)}
-		change := func(f *File) error {
-			f.Strict, f.Locks = false, nil
-			_, err := f.Checkin(append(head[:len(head):len(head)], "fuzz\n"...), o)
-			return err
-		}
-		if change(eager) != nil {
-			return
-		}
-		path := filepath.Join(dir, "f,v")
-		os.Remove(path)
-		os.WriteFile(path, raw, 0o644)
-		if _, err := Update(path, false, change); err != nil {
-			t.Fatalf("prefix %d: %v", prefixSize, err)
-		}
-		got, _ := os.ReadFile(path)
-		lazy, err := Parse("lazy,v", got)
-		if err != nil {
-			t.Fatalf("prefix %d: result does not parse: %v", prefixSize, err)
-		}
-		want, _ := Parse("eager,v", eager.Bytes())
-		for _, d := range want.nodes {
-			x, errA := want.Checkout(d.Rev)
-			y, errB := lazy.Checkout(d.Rev)
-			if (errA == nil) != (errB == nil) || !bytes.Equal(x, y) {
-				t.Fatalf("prefix %d: revision %s differs: %v %v", prefixSize, d.Rev, errA, errB)
-			}
-		}
-	})
-}
-
-// TestPrefixReplaced: a File whose rest was left unread reads it from the
-// file Update wrote, and only while that file is still there.
-func TestPrefixReplaced(t *testing.T) {
-	defer func(m, s int) { prefixMin, prefixSize = m, s }(prefixMin, prefixSize)
-	prefixMin, prefixSize = 0, 1500
-	raw, _ := synthFile(12, 200, 2)
-	path := filepath.Join(t.TempDir(), "f.txt,v")
-	os.WriteFile(path, raw, 0o444)
-	f, err := Update(path, false, func(f *File) error { return f.LockRev("1.12", "tester") })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !f.partial() {
-		t.Fatal("the whole file was read")
-	}
-	other := filepath.Join(filepath.Dir(path), "other")
-	os.WriteFile(other, raw, 0o444)
-	os.Rename(other, path)
-	if _, err := f.Checkout("1.1"); err == nil || !strings.Contains(err.Error(), "replaced") {
-		t.Errorf("checkout after the file was replaced: %v", err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -33,22 +32,13 @@ func (e *ParseError) Error() string {
 // written in place, so the size does not change under the reader).
 func Open(path string) (*File, error) { return open(path, false) }
 
-// open is Open; lazy is parse's. A lazy open of a large file reads only a
-// prefix that usually holds what a check-in or a lock needs (the admin
-// section, the delta nodes, the description and the head's text) and
-// keeps the file open: the rest is read when something needs it, and
-// Update copies it to the new file without reading it (copy_file_range).
+// open is Open; lazy is parse's.
 func open(path string, lazy bool) (*File, error) {
 	fd, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	keep := false
-	defer func() {
-		if !keep {
-			fd.Close()
-		}
-	}()
+	defer fd.Close()
 	fi, err := fd.Stat()
 	if err != nil {
 		return nil, err
@@ -56,17 +46,16 @@ func open(path string, lazy bool) (*File, error) {
 	if fi.Size() > MaxFileSize {
 		return nil, &ParseError{path, 0, fmt.Sprintf("file is %d bytes, more than the %d-byte limit", fi.Size(), MaxFileSize)}
 	}
-	size := int(fi.Size())
-	var f *File
-	if lazy && size > prefixMin {
-		f, err = openPrefix(path, fd, size)
-		keep = f != nil && f.src != nil
-	} else {
-		var buf []byte
-		if buf, err = readAt(path, fd, nil, size, true, 0); err == nil {
-			f, err = parse(path, buf, lazy, false)
-		}
+	// One byte more than the size, so that a file that grew is noticed.
+	buf := make([]byte, fi.Size()+1)
+	n, err := io.ReadFull(fd, buf)
+	switch {
+	case err == nil:
+		return nil, fmt.Errorf("%s: file changed while it was read", path)
+	case err != io.ErrUnexpectedEOF && err != io.EOF:
+		return nil, err
 	}
+	f, err := parse(path, buf[:n:n], lazy)
 	if err != nil {
 		return nil, err
 	}
@@ -74,116 +63,22 @@ func open(path string, lazy bool) (*File, error) {
 	return f, nil
 }
 
-// prefixMin is the size from which a lazy open reads a prefix first.
-var prefixMin = 64 << 10
-
-// prefixSize, if set, is the prefix a lazy open reads (for the tests).
-var prefixSize int
-
-// openPrefix parses a prefix of the file, a larger one each time the
-// prefix turns out too short for the admin section, the nodes and the
-// description.
-func openPrefix(path string, fd *os.File, size int) (*File, error) {
-	first, err := readAt(path, fd, nil, min(size, 4096), false, 0)
-	if err != nil {
-		return nil, err
-	}
-	// Guess: 100 bytes per delta node the head's number suggests, and
-	// room for the head's text.
-	k := 128<<10 + size/16
-	if m := headNumber.FindSubmatch(first); m != nil {
-		n, _ := strconv.Atoi(string(m[1]))
-		k += 100 * min(n, size/40)
-	}
-	if prefixSize > 0 {
-		k = prefixSize
-	}
-	buf := first
-	for {
-		k = min(max(k, len(buf)), size)
-		if buf, err = readAt(path, fd, buf, k, k == size, 0); err != nil {
-			return nil, err
-		}
-		f, err := parse(path, buf, true, k < size)
-		if err == nil || k == size {
-			if f != nil && k < size {
-				f.src, f.size = fd, size
-			}
-			return f, err
-		}
-		k *= 2
-	}
-}
-
-// headNumber finds the head's last number in the first bytes of a file.
-var headNumber = regexp.MustCompile(`^head\s+[0-9.]*\.([0-9]+)\s*;`)
-
-// readAt returns the file's first n bytes, reusing have (its first bytes,
-// already read). With whole set, n is the file's size and a file that
-// is not n bytes long any more is an error.
-func readAt(path string, fd *os.File, have []byte, n int, whole bool, shift int) ([]byte, error) {
-	// One byte more than the size, so that a file that grew is noticed.
-	buf := make([]byte, n+1)
-	copy(buf, have)
-	got, err := fd.ReadAt(buf[len(have):], int64(len(have)+shift))
-	got += len(have)
-	switch {
-	case err == nil && whole || got < n:
-		return nil, fmt.Errorf("%s: file changed while it was read", path)
-	case err != nil && err != io.EOF:
-		return nil, err
-	}
-	return buf[:n:n], nil
-}
-
-// partial reports whether buf holds only a prefix of the file.
-func (f *File) partial() bool { return f.size > len(f.buf) }
-
-// loadRest reads the part of the file a lazy open left unread: from the
-// file Update has open, or else from the file it wrote (opened again, and
-// only if it is still that file).
-func (f *File) loadRest() error {
-	if !f.partial() {
-		return nil
-	}
-	fd := f.src
-	if fd == nil {
-		var err error
-		if fd, err = os.Open(f.Name); err != nil {
-			return err
-		}
-		defer fd.Close()
-		if fi, err := fd.Stat(); err != nil || !os.SameFile(fi, f.written) {
-			return fmt.Errorf("%s: file was replaced since it was read", f.Name)
-		}
-	}
-	buf, err := readAt(f.Name, fd, f.buf, f.size, true, f.shift)
-	if err != nil {
-		return err
-	}
-	f.buf, f.size, f.shift = buf, 0, 0
-	return nil
-}
-
 // Parse parses the ,v file held in buf; name is used in errors. The File
 // keeps buf (delta texts stay in it, still @-quoted, until they are
 // needed): the caller must not change buf afterwards. Parse reads and
 // checks the whole file: every delta node and every delta text record.
-func Parse(name string, buf []byte) (*File, error) { return parse(name, buf, false, false) }
+func Parse(name string, buf []byte) (*File, error) { return parse(name, buf, false) }
 
 // parse is Parse; if lazy is set, the delta text records are read only
 // when (and as far as) something needs them: a check-in needs the head's,
 // which is the first. The rest stay unread in the buffer and, if nothing
 // changes them, are written back as they are (as GNU RCS copies them);
 // a damaged record is reported when a checkout, log or write reaches it.
-// With partial set, buf is only a prefix of the file: then whatever
-// reaches its end is an error, not the end of the file.
-func parse(name string, buf []byte, lazy, partial bool) (*File, error) {
+func parse(name string, buf []byte, lazy bool) (*File, error) {
 	if len(buf) > MaxFileSize {
 		return nil, &ParseError{name, 0, fmt.Sprintf("file is %d bytes, more than the %d-byte limit", len(buf), MaxFileSize)}
 	}
 	p := newParser(name, buf)
-	p.partial = partial
 	f, err := p.file()
 	if err != nil {
 		return nil, err
@@ -210,10 +105,9 @@ func newParser(name string, buf []byte) *parser {
 }
 
 type parser struct {
-	name    string
-	buf     []byte
-	pos     int
-	partial bool // buf is only a prefix of the file
+	name string
+	buf  []byte
+	pos  int
 	// sbuf is buf as a string sharing its memory: words are substrings
 	// of it, so parsing thousands of deltas allocates little.
 	sbuf string
@@ -325,10 +219,6 @@ func (p *parser) str() (atString, error) {
 			return atString{}, p.errf(open, "unterminated @string (unbalanced @)")
 		}
 		p.pos += i + 1
-		if p.pos == len(p.buf) && p.partial {
-			// The next byte, not read yet, may be a second @.
-			return atString{}, p.errf(open, "unterminated @string (unbalanced @)")
-		}
 		if p.pos < len(p.buf) && p.buf[p.pos] == '@' {
 			at = true
 			p.pos++
@@ -597,25 +487,8 @@ func (f *File) scanTexts(want *Delta) error {
 		return nil
 	}
 	p := newParser(f.Name, f.buf)
-	p.pos, p.partial = f.textAt, f.partial()
-	read := len(f.texts)
+	p.pos = f.textAt
 	done, err := p.texts(f, want)
-	if p.partial && (err != nil || done) {
-		// The prefix in memory ended first: forget the records read
-		// from it this time, read the rest of the file, and start again.
-		for _, d := range f.texts[read:] {
-			d.hasText, d.log, d.text, d.recStart, d.recEnd = false, atString{}, atString{}, 0, 0
-			if d.unknown != nil {
-				d.unknown.text = nil
-			}
-		}
-		f.texts = f.texts[:read]
-		if err := f.loadRest(); err != nil {
-			f.textErr = err
-			return err
-		}
-		return f.scanTexts(want)
-	}
 	f.textAt = p.pos
 	if err == nil && done {
 		f.textAt = -1

@@ -3,12 +3,10 @@ package rcs
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 )
 
 // ErrInUse is returned when the lock file ",name," exists: another
@@ -49,10 +47,6 @@ func Paths(name string) (rcsPath, workPath string) {
 	return beside, name
 }
 
-// copyBuffers hold the buffers Update copies the unread rest of a file
-// through.
-var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 128<<10); return &b }}
-
 // lockPath is the ",name," semaphore of a ,v file.
 func lockPath(rcsPath string) string {
 	dir, base := filepath.Split(rcsPath)
@@ -76,18 +70,13 @@ func Update(rcsPath string, create bool, change func(*File) error) (*File, error
 		return nil, err
 	}
 	done := false
-	var f *File
 	defer func() {
-		if f != nil && f.src != nil {
-			f.src.Close()
-			f.src = nil
-		}
 		if !done {
 			lf.Close()
 			os.Remove(sem)
 		}
 	}()
-	f, err = open(rcsPath, true)
+	f, err := open(rcsPath, true)
 	if errors.Is(err, fs.ErrNotExist) && create {
 		f, err = New(rcsPath), nil
 	}
@@ -102,43 +91,10 @@ func Update(rcsPath string, create bool, change func(*File) error) (*File, error
 	}
 	// The untouched tail of the old file is written straight from its
 	// buffer: no copy of it is made.
-	segs, rest := f.segments()
-	written := 0
-	for _, seg := range segs {
-		n, err := lf.Write(seg)
-		if written += n; err != nil {
+	for _, seg := range f.segments() {
+		if _, err := lf.Write(seg); err != nil {
 			return nil, fmt.Errorf("writing %s: %w", sem, err)
 		}
-	}
-	if rest > 0 {
-		// What the open did not read is copied through a small buffer
-		// used again and again, not read into the File's memory (on
-		// ext4 this is faster than copy_file_range, which io.Copy to
-		// a file would use).
-		if _, err := f.src.Seek(int64(f.size-rest), io.SeekStart); err != nil {
-			return nil, err
-		}
-		buf := copyBuffers.Get().(*[]byte)
-		n, err := io.CopyBuffer(struct{ io.Writer }{lf}, io.LimitReader(f.src, int64(rest)), *buf)
-		copyBuffers.Put(buf)
-		if err == nil && n < int64(rest) {
-			err = io.ErrUnexpectedEOF
-		}
-		if err != nil {
-			return nil, fmt.Errorf("copying %s to %s (%d of %d bytes): %w", rcsPath, sem, n, rest, err)
-		}
-		// If something needs it later, the rest is read from the new
-		// file, where it starts at written.
-		if f.written, err = lf.Stat(); err != nil {
-			return nil, err
-		}
-		f.shift = written - (f.size - rest)
-	}
-	if f.src != nil {
-		// As GNU RCS does, close the old file before the rename (which
-		// then frees it).
-		f.src.Close()
-		f.src = nil
 	}
 	if m := f.mode &^ 0o222; m != 0 {
 		if err := lf.Chmod(m); err != nil {

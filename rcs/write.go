@@ -6,10 +6,7 @@ import "unsafe"
 // would write for the same content. Delta texts that were not changed are
 // copied raw, without decoding.
 func (f *File) Bytes() []byte {
-	if err := f.loadRest(); err != nil {
-		return nil
-	}
-	segs, _ := f.segments()
+	segs := f.segments()
 	n := 0
 	for _, seg := range segs {
 		n += len(seg)
@@ -56,10 +53,8 @@ func (o *output) flush() {
 }
 
 // segments serializes the file as Bytes does, as a list of segments to
-// write one after the other, followed by the rest bytes of the file that
-// a lazy open did not read (after the len(f.buf) it read): these come
-// last, unchanged.
-func (f *File) segments() (segs [][]byte, rest int) {
+// write one after the other.
+func (f *File) segments() [][]byte {
 	f.settle()
 	var texts []*Delta
 	var tail []byte
@@ -136,10 +131,7 @@ func (f *File) segments() (segs [][]byte, rest int) {
 	if len(tail) > 0 {
 		o.segs = append(o.segs, tail)
 	}
-	if f.partial() {
-		rest = f.size - len(f.buf)
-	}
-	return o.segs, rest
+	return o.segs
 }
 
 // settle reads every delta text record if a delta whose record was not
