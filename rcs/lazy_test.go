@@ -314,3 +314,35 @@ func TestRawNodeChanged(t *testing.T) {
 		}
 	}
 }
+
+// TestLazyCopiesAsGNU: a delta text record in a layout GNU RCS does not
+// write, after the records a check-in touches, is copied as it is by GNU
+// ci and by Update alike: the files are byte-identical.
+func TestLazyCopiesAsGNU(t *testing.T) {
+	g := newGNU(t)
+	for i := 1; i <= 3; i++ {
+		os.WriteFile(g.path("a.txt"), []byte(strings.Repeat("line\n", i)), 0o644)
+		g.must("ci", "-q", "-l", fmt.Sprintf("-d2026/01/0%d", i), fmt.Sprintf("-mrev %d", i), "-t-desc", "a.txt")
+	}
+	raw, _ := os.ReadFile(g.path("a.txt,v"))
+	i := bytes.Index(raw, []byte("\n\n1.1\nlog\n"))
+	j := i + bytes.Index(raw[i:], []byte("text\n@"))
+	raw = append(raw[:j:j], append([]byte("\n"), raw[j:]...)...) // a blank line before "text"
+	os.WriteFile(g.path("a.txt,v"), raw, 0o644)
+	os.WriteFile(g.path("b.txt,v"), raw, 0o644)
+	content := []byte("line\nline\nline\nline 4\n")
+	os.WriteFile(g.path("a.txt"), content, 0o644)
+	g.must("ci", "-q", "-f", "-d2026/01/05", "-mrev 4", "a.txt")
+	_, err := Update(g.path("b.txt,v"), false, func(f *File) error {
+		_, err := f.Checkin(content, CheckinOptions{Author: "tester", Log: "rev 4", Date: time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(g.path("a.txt,v"))
+	got, _ := os.ReadFile(g.path("b.txt,v"))
+	if !bytes.Equal(got, want) {
+		t.Errorf("differs from GNU ci %s", firstDiff(string(got), string(want)))
+	}
+}
