@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,110 +126,225 @@ func BenchmarkParse(b *testing.B) {
 	}
 }
 
-// BenchmarkSideBySide runs, on the same 1000-revision x 2000-line file,
-// GNU `co -p -r1.1` and `ci`, netkit's library calls, and `netkit rcs`
-// processes, and reports the best time of each per operation and the
-// ratios (GNU time / netkit time) as x-* metrics.
+// BenchmarkSideBySide runs GNU RCS and netkit on the same files in one
+// run, the tools interleaved in every round, and prints a table of the
+// best time per operation of each and the ratios (GNU time ÷ netkit time);
+// the anchor file's ratios are also reported as x-* metrics. Rows:
+//
+//   - library: Open and Checkout("1.1"); Update with one Checkin (the lock
+//     is set before, untimed), against the GNU command for one file;
+//   - one file per process: `co -q -p -r1.1 FILE` and `ci -q -f ... FILE`
+//     against `netkit rcs co`/`netkit rcs ci` with the same arguments;
+//   - N files per process: the same commands given N files, the time
+//     divided by N (GNU ci still forks a diff per file).
+//
+// The files: the 1000-revision x 2000-line anchor file of the observed
+// notes (N = 50) and a 10,000-revision one (N = 10; left out with -short).
+// Each round resets the files before every check-in row.
 func BenchmarkSideBySide(b *testing.B) {
 	testpeer.Require(b, "ci", "apt-get install rcs")
-	dir := b.TempDir()
-	nk := filepath.Join(dir, "netkit")
+	nk := filepath.Join(b.TempDir(), "netkit")
 	build := exec.Command("go", "build", "-o", nk, "github.com/netkit-go/netkit/cmd/netkit")
 	if out, err := build.CombinedOutput(); err != nil {
 		b.Fatalf("building netkit: %v\n%s", err, out)
 	}
-	raw, _ := synthFile(1000, 2000, 5)
-	path := filepath.Join(dir, "f.txt,v")
-	env := append(os.Environ(), "TZ=UTC", "LOGNAME=tester")
-	run := func(args ...string) {
-		cmd := exec.Command(args[0], args[1:]...)
-		cmd.Dir, cmd.Env = dir, env
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("%v: %v\n%s", args, err, out)
-		}
-	}
-	// timeIt returns the best time of reps runs of op: on a shared
-	// machine the minimum is the least disturbed measure.
-	timeIt := func(reps int, prep, op func(i int)) time.Duration {
-		best := time.Duration(1<<63 - 1)
-		for i := range reps {
-			if prep != nil {
-				prep(i)
-			}
-			start := time.Now()
-			op(i)
-			best = min(best, time.Since(start))
-		}
-		return best
-	}
-	work := filepath.Join(dir, "f.txt")
-	reset := func() { os.Remove(path); os.WriteFile(path, raw, 0o444) }
-	pf, err := Parse("f.txt,v", raw)
+	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
 		b.Fatal(err)
 	}
-	headText, _ := pf.Checkout(pf.Head)
-	headLines := bytes.SplitAfter(headText, []byte("\n"))
-	// content(i) is the head with 5 lines changed, as in the anchors.
-	content := func(i int) []byte {
-		ls := append([][]byte(nil), headLines...)
-		for k := range 5 {
-			l := (i*397 + k*131) % 2000
-			ls[l] = fmt.Appendf(nil, "line %04d: changed by benchmark check-in %d\n", l+1, i)
-		}
-		return bytes.Join(ls, nil)
+	defer devNull.Close()
+	sets := []*sideSet{newSideSet(b, 1000, 50, 5), newSideSet(b, 10000, 10, 2)}
+	if testing.Short() {
+		sets = sets[:1]
 	}
-	prepCI := func(i int) {
-		run("rcs", "-q", "-l", "f.txt")
-		os.WriteFile(work, content(i), 0o644)
+	for _, s := range sets {
+		s.nk, s.devNull = nk, devNull
 	}
-	date := func(i int) string { return fmt.Sprintf("-d2026/02/01 00:%02d:%02d", i/60%60, i%60) }
-	reps := max(b.N, 5)
-	// Each metric is the best over every round: the rounds interleave
-	// the tools, so a burst of load on the shared machine hits them alike.
-	never := time.Duration(1<<63 - 1)
-	coGNU, coLib, coProc, ciGNU, ciLib, ciProc := never, never, never, never, never, never
-	var next []byte // the library check-in's content, made before timing
 	for b.Loop() {
-		reset()
-		coGNU = min(coGNU, timeIt(reps, nil, func(int) { run("co", "-q", "-p", "-r1.1", "f.txt") }))
-		coProc = min(coProc, timeIt(reps, nil, func(int) { run(nk, "rcs", "co", "-q", "-p", "-r1.1", "f.txt") }))
-		coLib = min(coLib, timeIt(reps, nil, func(int) {
-			f, err := Open(path)
+		for _, s := range sets {
+			s.round()
+		}
+	}
+	fmt.Printf("\n| operation (ms per file) | revisions | GNU RCS | netkit | GNU ÷ netkit |\n| --- | --- | --- | --- | --- |\n")
+	for _, s := range sets {
+		for _, r := range sideRows {
+			g, n := s.best[r.gnu], s.best[r.netkit]
+			fmt.Printf("| %s | %d | %.2f | %.3f | %.1fx |\n", r.name, s.revs, ms(g), ms(n), float64(g)/float64(n))
+			if s == sets[0] {
+				b.ReportMetric(float64(g)/float64(n), "x-"+r.metric)
+			}
+		}
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / 1e6 }
+
+// sideRows are the rows of BenchmarkSideBySide's table: the names of
+// the timings compared.
+var sideRows = []struct{ name, metric, gnu, netkit string }{
+	{"`co -p -r1.1`, library call", "co-lib", "co-gnu-1", "co-lib"},
+	{"`co -p -r1.1`, one file per process", "co-proc", "co-gnu-1", "co-nk-1"},
+	{"`co -p -r1.1`, N files per process", "co-batch", "co-gnu-n", "co-nk-n"},
+	{"`ci` (5 lines changed), library call", "ci-lib", "ci-gnu-1", "ci-lib"},
+	{"`ci`, one file per process", "ci-proc", "ci-gnu-1", "ci-nk-1"},
+	{"`ci`, N files per process", "ci-batch", "ci-gnu-n", "ci-nk-n"},
+}
+
+// sideSet is one file size of BenchmarkSideBySide: N copies of a
+// synthetic file in a directory of their own.
+type sideSet struct {
+	b       *testing.B
+	revs    int
+	reps    int // runs of each one-file command per round
+	dir     string
+	raw     []byte
+	files   []string // working names: f00.txt, f01.txt, ...
+	head    [][]byte // the head's lines
+	nk      string   // the netkit binary
+	devNull *os.File
+	checkin int // check-ins so far: each gets a later date
+	best    map[string]time.Duration
+}
+
+func newSideSet(b *testing.B, revs, n, reps int) *sideSet {
+	raw, _ := synthFile(revs, 2000, 5)
+	s := &sideSet{b: b, revs: revs, reps: reps, dir: b.TempDir(), raw: raw, best: map[string]time.Duration{}}
+	for i := range n {
+		s.files = append(s.files, fmt.Sprintf("f%02d.txt", i))
+	}
+	f, err := Parse("f.txt,v", raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	head, _ := f.Checkout(f.Head)
+	s.head = bytes.SplitAfter(head, []byte("\n"))
+	return s
+}
+
+// note keeps the best time for key, per file.
+func (s *sideSet) note(key string, d time.Duration, files int) {
+	d /= time.Duration(files)
+	if old, ok := s.best[key]; !ok || d < old {
+		s.best[key] = d
+	}
+}
+
+func (s *sideSet) run(args ...string) {
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Dir, cmd.Stdout = s.dir, s.devNull
+	cmd.Env = append(os.Environ(), "TZ=UTC", "LOGNAME=tester", "USER=tester", "LC_ALL=C")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		s.b.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
+	}
+}
+
+// timed runs op and notes its time per file under key.
+func (s *sideSet) timed(key string, files int, op func()) {
+	start := time.Now()
+	op()
+	s.note(key, time.Since(start), files)
+}
+
+func (s *sideSet) reset() {
+	for _, w := range s.files {
+		p := filepath.Join(s.dir, w+",v")
+		os.Remove(p)
+		if err := os.WriteFile(p, s.raw, 0o444); err != nil {
+			s.b.Fatal(err)
+		}
+	}
+}
+
+// prepare locks the head of each file and writes its working file: the
+// head with 5 lines changed, as in the anchors.
+func (s *sideSet) prepare(files []string) []byte {
+	s.run(append([]string{"rcs", "-q", "-l"}, files...)...)
+	var content []byte
+	for _, w := range files {
+		s.checkin++
+		ls := append([][]byte(nil), s.head...)
+		for k := range 5 {
+			l := (s.checkin*397 + k*131) % len(ls)
+			ls[l] = fmt.Appendf(nil, "line %04d: changed by benchmark check-in %d\n", l+1, s.checkin)
+		}
+		content = bytes.Join(ls, nil)
+		if err := os.WriteFile(filepath.Join(s.dir, w), content, 0o644); err != nil {
+			s.b.Fatal(err)
+		}
+	}
+	return content
+}
+
+// date is a check-in date later than every earlier one.
+func (s *sideSet) date() time.Time {
+	return time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(s.checkin) * time.Second)
+}
+
+func (s *sideSet) ciArgs(files []string) []string {
+	return append([]string{"ci", "-q", "-f", s.date().Format("-d2006/01/02 15:04:05"), "-wtester", "-mbench"}, files...)
+}
+
+// round runs every operation once (the one-file ones s.reps times).
+func (s *sideSet) round() {
+	one, all := s.files[:1], s.files
+	co := func(files []string) []string { return append([]string{"co", "-q", "-p", "-r1.1"}, files...) }
+	// The library calls are cheap: they run at least 5 times a round.
+	libReps := max(s.reps, 5)
+	s.reset()
+	for i := range libReps {
+		if i < s.reps {
+			s.timed("co-gnu-1", 1, func() { s.run(co(one)...) })
+			s.timed("co-nk-1", 1, func() { s.run(append([]string{s.nk, "rcs"}, co(one)...)...) })
+		}
+		s.timed("co-lib", 1, func() {
+			f, err := Open(filepath.Join(s.dir, one[0]+",v"))
 			if err == nil {
 				_, err = f.Checkout("1.1")
 			}
 			if err != nil {
-				b.Fatal(err)
+				s.b.Fatal(err)
 			}
-		}))
-		reset()
-		ciGNU = min(ciGNU, timeIt(reps, prepCI, func(i int) { run("ci", "-q", "-f", date(i), "-wtester", "-mbench", "f.txt") }))
-		reset()
-		ciProc = min(ciProc, timeIt(reps, prepCI, func(i int) { run(nk, "rcs", "ci", "-q", "-f", date(i), "-wtester", "-mbench", "f.txt") }))
-		reset()
-		ciLib = min(ciLib, timeIt(reps, func(i int) { run("rcs", "-q", "-l", "f.txt"); next = content(i) }, func(i int) {
-			_, err := Update(path, false, func(f *File) error {
-				_, err := f.Checkin(next, CheckinOptions{Author: "tester", Log: "bench", Force: true,
-					Date: time.Date(2026, 2, 1, 0, 0, i, 0, time.UTC)})
-				return err
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-		}))
+		})
 	}
-	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
-	b.ReportMetric(ms(coGNU), "gnu-co-ms")
-	b.ReportMetric(ms(coLib), "lib-co-ms")
-	b.ReportMetric(ms(coProc), "proc-co-ms")
-	b.ReportMetric(ms(ciGNU), "gnu-ci-ms")
-	b.ReportMetric(ms(ciLib), "lib-ci-ms")
-	b.ReportMetric(ms(ciProc), "proc-ci-ms")
-	b.ReportMetric(float64(coGNU)/float64(coLib), "x-co-lib")
-	b.ReportMetric(float64(coGNU)/float64(coProc), "x-co-proc")
-	b.ReportMetric(float64(ciGNU)/float64(ciLib), "x-ci-lib")
-	b.ReportMetric(float64(ciGNU)/float64(ciProc), "x-ci-proc")
+	s.timed("co-gnu-n", len(all), func() { s.run(co(all)...) })
+	s.timed("co-nk-n", len(all), func() { s.run(append([]string{s.nk, "rcs"}, co(all)...)...) })
+	for _, tool := range []string{"gnu", "nk", "lib"} {
+		s.reset()
+		reps := s.reps
+		if tool == "lib" {
+			reps = libReps
+		}
+		for range reps {
+			content := s.prepare(one)
+			switch tool {
+			case "gnu":
+				s.timed("ci-gnu-1", 1, func() { s.run(s.ciArgs(one)...) })
+			case "nk":
+				s.timed("ci-nk-1", 1, func() { s.run(append([]string{s.nk, "rcs"}, s.ciArgs(one)...)...) })
+			case "lib":
+				s.timed("ci-lib", 1, func() {
+					_, err := Update(filepath.Join(s.dir, one[0]+",v"), false, func(f *File) error {
+						_, err := f.Checkin(content, CheckinOptions{Author: "tester", Log: "bench", Force: true, Date: s.date()})
+						return err
+					})
+					if err != nil {
+						s.b.Fatal(err)
+					}
+				})
+			}
+		}
+	}
+	for _, tool := range []string{"gnu", "nk"} {
+		s.reset()
+		s.prepare(all)
+		if tool == "gnu" {
+			s.timed("ci-gnu-n", len(all), func() { s.run(s.ciArgs(all)...) })
+		} else {
+			s.timed("ci-nk-n", len(all), func() { s.run(append([]string{s.nk, "rcs"}, s.ciArgs(all)...)...) })
+		}
+	}
 }
 
 // BenchmarkCheckin is one library check-in (lock, check in 5 changed lines,

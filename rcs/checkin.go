@@ -98,7 +98,9 @@ func CommentLeader(name string) string {
 // Checkin adds content as a new revision and returns its number. On the
 // trunk the old head's text becomes a reverse delta; on a branch the new
 // text is a forward delta from its predecessor. In strict mode the author
-// must hold a lock on the predecessor, which is released.
+// must hold a lock on the predecessor, which is released. As with Parse's
+// buffer, the File may keep content: the caller must not change it
+// afterwards.
 func (f *File) Checkin(content []byte, o CheckinOptions) (string, error) {
 	if o.Author == "" {
 		return "", fmt.Errorf("%s: no author", f.Name)
@@ -128,7 +130,7 @@ func (f *File) Checkin(content []byte, o CheckinOptions) (string, error) {
 		if fs := fields(nd.Rev); len(fs) != 2 || fs[0] < 1 || fs[1] < 1 {
 			return "", fmt.Errorf("%s: bad initial revision %s", f.Name, nd.Rev)
 		}
-		nd.text = quoted(content)
+		nd.text = kept(content)
 		f.Head = nd.Rev
 		if f.Desc == "" {
 			f.Desc = TrimLog(o.Desc, true)
@@ -171,14 +173,14 @@ func (f *File) Checkin(content []byte, o CheckinOptions) (string, error) {
 	if len(fields(rev)) == 2 {
 		// New trunk head: the old head becomes a reverse delta.
 		script := diff.AppendRCS(nil, newLines, oldLines, diff.Lines(newLines, oldLines))
-		base.text = quoted(script)
-		nd.text = quoted(content)
+		base.text = kept(script)
+		nd.text = kept(content)
 		nd.Next = base.Rev
 		f.Head = rev
 		f.add(nd, f.textIndex(base))
 	} else {
 		script := diff.AppendRCS(nil, oldLines, newLines, diff.Lines(oldLines, newLines))
-		nd.text = quoted(script)
+		nd.text = kept(script)
 		if branchOf(base.Rev) == branchOf(rev) {
 			base.Next = rev
 		} else {
@@ -339,6 +341,15 @@ func (f *File) sameText(old, content []byte) bool {
 	return bytes.Equal(collapseKeywords(old), collapseKeywords(content))
 }
 
+// kept is quoted, but keeps s itself (which must not change afterwards)
+// when it needs no quoting: a new text is not copied.
+func kept(s []byte) atString {
+	if bytes.IndexByte(s, '@') < 0 {
+		return atString{raw: s, off: -1}
+	}
+	return quoted(s)
+}
+
 func quoted(s []byte) atString {
 	return atString{raw: quote(nil, s), off: -1, at: bytes.IndexByte(s, '@') >= 0}
 }
@@ -386,7 +397,7 @@ func (f *File) refresh() error {
 	if err != nil {
 		return fmt.Errorf("internal error: rewritten file does not parse: %w", err)
 	}
-	nf.Locks = locks
+	nf.Locks, nf.mode = locks, f.mode
 	*f = *nf
 	return nil
 }

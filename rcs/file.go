@@ -3,6 +3,7 @@ package rcs
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -23,15 +24,21 @@ type File struct {
 	Expand  string // default keyword mode without the -k ("" means kv)
 	Desc    string // description
 
-	hasComment   bool
-	adminExtra   [][]byte // unknown admin phrases, raw
-	buf          []byte
-	deltas       map[string]*Delta
-	nodes        []*Delta // delta nodes in file order
-	texts        []*Delta // delta texts in file order
-	descEnd      int      // offset just after the desc string
-	stale        bool     // a check-in happened; refresh before reading texts
-	textsChanged bool     // a delta text was added or changed since parsing
+	hasComment bool
+	adminExtra [][]byte // unknown admin phrases, raw
+	buf        []byte
+	deltas     map[string]*Delta
+	nodes      []*Delta // delta nodes in file order
+	texts      []*Delta // delta texts in file order
+	descEnd    int      // offset just after the desc string
+	// textAt is the offset of the first delta text record not read yet
+	// (see parse), -1 when all are read; textErr is the error that
+	// reading them met.
+	textAt       int
+	textErr      error
+	mode         os.FileMode // the permissions of the file read, 0 for a new one
+	stale        bool        // a check-in happened; refresh before reading texts
+	textsChanged bool        // a delta text was added or changed since parsing
 }
 
 // Symbol is a symbolic revision name.
@@ -63,6 +70,7 @@ type Delta struct {
 	// 0 otherwise).
 	nodeStart, nodeEnd int32
 	idx                int32 // index in File.nodes when parsed: a hint for nextOf
+	file               *File // the file it was parsed from, which reads its text on demand
 	hasText            bool
 	seen               bool
 }
@@ -104,8 +112,8 @@ func (d *Delta) addPhrase(raw []byte, inText bool) {
 // atString is the raw content of an @-quoted string, still quoted.
 type atString struct {
 	raw []byte
-	off int  // offset of raw in the file buffer
-	at  bool // raw contains "@@"
+	off int32 // offset of raw in the file buffer, -1 for a new text
+	at  bool  // raw contains "@@"
 }
 
 func (s atString) text() []byte {
@@ -138,8 +146,18 @@ func quote(dst, s []byte) []byte {
 	}
 }
 
-// Log returns the revision's log message.
-func (d *Delta) Log() string { return string(d.log.text()) }
+// Log returns the revision's log message ("" if its delta text record
+// cannot be read).
+func (d *Delta) Log() string { return string(d.logText()) }
+
+// logText returns the log message, reading the delta text record first
+// if it has not been read yet.
+func (d *Delta) logText() []byte {
+	if !d.hasText && d.file != nil {
+		d.file.scanTexts(d)
+	}
+	return d.log.text()
+}
 
 // Delta returns the delta of revision rev, or nil.
 func (f *File) Delta(rev string) *Delta { return f.deltas[rev] }
@@ -322,6 +340,11 @@ func (f *File) checkout(rev string, own bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, d := range path {
+		if err := f.scanTexts(d); err != nil {
+			return nil, err
+		}
+	}
 	head := path[0]
 	if len(path) == 1 {
 		if head.text.at || !own {
@@ -386,7 +409,7 @@ func (f *File) parseScript(edits []edit, adds []span, d *Delta, nlines int) ([]e
 	script := d.text.raw
 	base := uint32(d.text.off)
 	bad := func(at int, format string, args ...any) error {
-		return &DeltaError{f.Name, d.Rev, d.text.off + at, fmt.Sprintf(format, args...)}
+		return &DeltaError{f.Name, d.Rev, int(d.text.off) + at, fmt.Sprintf(format, args...)}
 	}
 	pos := 0 // lines of the old text consumed
 	i := 0

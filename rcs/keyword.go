@@ -161,7 +161,7 @@ func appendLog(out, prefix, rest []byte, d *Delta) []byte {
 	trimmed := bytes.TrimRight(prefix, " \t")
 	out = append(out, prefix...)
 	out = fmt.Appendf(out, "Revision %s  %s  %s\n", d.Rev, RCSDate(d.Date), d.Author)
-	log := d.log.text()
+	log := d.logText()
 	log = bytes.TrimSuffix(log, []byte{'\n'})
 	for _, l := range bytes.Split(log, []byte{'\n'}) {
 		if len(l) == 0 {

@@ -131,6 +131,7 @@ func (d *Delta) counts() (add, del int) {
 
 // Log returns rlog's output for the file.
 func (f *File) Log(o LogOptions) string {
+	f.loadTexts() // a file read by Update reads its delta texts on demand
 	var b strings.Builder
 	b.WriteString("\nRCS file: " + f.Name + "\nWorking file: " + o.Working + "\nhead:")
 	if f.Head != "" {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"unsafe"
 )
 
@@ -28,7 +30,10 @@ func (e *ParseError) Error() string {
 // Open reads and parses the ,v file at path. It reads the file with one
 // read of the size fstat gives (a ,v file is replaced by rename, never
 // written in place, so the size does not change under the reader).
-func Open(path string) (*File, error) {
+func Open(path string) (*File, error) { return open(path, false) }
+
+// open is Open; lazy is parse's.
+func open(path string, lazy bool) (*File, error) {
 	fd, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -50,25 +55,38 @@ func Open(path string) (*File, error) {
 	case err != io.ErrUnexpectedEOF && err != io.EOF:
 		return nil, err
 	}
-	return Parse(path, buf[:n:n])
+	f, err := parse(path, buf[:n:n], lazy)
+	if err != nil {
+		return nil, err
+	}
+	f.mode = fi.Mode().Perm()
+	return f, nil
 }
 
 // Parse parses the ,v file held in buf; name is used in errors. The File
 // keeps buf (delta texts stay in it, still @-quoted, until they are
-// needed): the caller must not change buf afterwards.
-func Parse(name string, buf []byte) (*File, error) {
+// needed): the caller must not change buf afterwards. Parse reads and
+// checks the whole file: every delta node and every delta text record.
+func Parse(name string, buf []byte) (*File, error) { return parse(name, buf, false) }
+
+// parse is Parse; if lazy is set, the delta text records are read only
+// when (and as far as) something needs them: a check-in needs the head's,
+// which is the first. The rest stay unread in the buffer and, if nothing
+// changes them, are written back as they are (as GNU RCS copies them);
+// a damaged record is reported when a checkout, log or write reaches it.
+func parse(name string, buf []byte, lazy bool) (*File, error) {
 	if len(buf) > MaxFileSize {
 		return nil, &ParseError{name, 0, fmt.Sprintf("file is %d bytes, more than the %d-byte limit", len(buf), MaxFileSize)}
 	}
-	p := &parser{name: name, buf: buf}
-	if len(buf) > 0 {
-		// buf does not change after Parse (see above), so the words can
-		// share its memory instead of a copy of it.
-		p.sbuf = unsafe.String(&buf[0], len(buf))
-	}
+	p := newParser(name, buf)
 	f, err := p.file()
 	if err != nil {
 		return nil, err
+	}
+	if !lazy {
+		if err := f.scanTexts(nil); err != nil {
+			return nil, err
+		}
 	}
 	if err := f.check(); err != nil {
 		return nil, err
@@ -76,11 +94,20 @@ func Parse(name string, buf []byte) (*File, error) {
 	return f, nil
 }
 
+func newParser(name string, buf []byte) *parser {
+	p := &parser{name: name, buf: buf}
+	if len(buf) > 0 {
+		// buf does not change after Parse (see above), so the words can
+		// share its memory instead of a copy of it.
+		p.sbuf = unsafe.String(&buf[0], len(buf))
+	}
+	return p
+}
+
 type parser struct {
-	name   string
-	buf    []byte
-	pos    int
-	recent []string // recently seen authors and states, shared
+	name string
+	buf  []byte
+	pos  int
 	// sbuf is buf as a string sharing its memory: words are substrings
 	// of it, so parsing thousands of deltas allocates little.
 	sbuf string
@@ -134,20 +161,6 @@ func (p *parser) word() string {
 		return p.sbuf[p.pos-len(b) : p.pos]
 	}
 	return string(b)
-}
-
-// shared returns s, reusing an equal string seen recently: authors and
-// states repeat across thousands of deltas.
-func (p *parser) shared(s string) string {
-	for _, r := range p.recent {
-		if r == s {
-			return r
-		}
-	}
-	if len(p.recent) < 8 {
-		p.recent = append(p.recent, s)
-	}
-	return s
 }
 
 func (p *parser) peekByte() int {
@@ -211,7 +224,7 @@ func (p *parser) str() (atString, error) {
 			p.pos++
 			continue
 		}
-		return atString{raw: p.buf[start : p.pos-1 : p.pos-1], off: start, at: at}, nil
+		return atString{raw: p.buf[start : p.pos-1 : p.pos-1], off: int32(start), at: at}, nil
 	}
 }
 
@@ -416,9 +429,16 @@ func (p *parser) file() (*File, error) {
 		}
 		break
 	}
-	// Delta nodes.
-	for isNum(p.peekWord()) {
-		d, err := p.delta()
+	// Delta nodes. The head's number tells how many there are, usually:
+	// the nodes (and the texts) are allocated at once for that many.
+	if n := p.nodeEstimate(f.Head); n > 0 {
+		p.slab = make([]Delta, 0, n)
+		f.nodes = make([]*Delta, 0, n)
+		f.texts = make([]*Delta, 0, n)
+	}
+	for more := isNum(p.peekWord()); more; {
+		var d *Delta
+		d, more, err = p.delta()
 		if err != nil {
 			return nil, err
 		}
@@ -448,16 +468,58 @@ func (p *parser) file() (*File, error) {
 	}
 	f.Desc = string(desc.text())
 	f.descEnd = p.pos
-	// Delta texts.
+	f.textAt = p.pos
+	for _, d := range f.nodes {
+		d.file = f
+	}
+	return f, nil
+}
+
+// scanTexts reads delta text records from where the last scan stopped
+// until want has its text (want nil: to the end of the file). When it
+// reaches the end it checks that every delta has a text. An error is
+// kept: every later call returns it.
+func (f *File) scanTexts(want *Delta) error {
+	if f.textErr != nil {
+		return f.textErr
+	}
+	if f.textAt < 0 || (want != nil && want.hasText) {
+		return nil
+	}
+	p := newParser(f.Name, f.buf)
+	p.pos = f.textAt
+	done, err := p.texts(f, want)
+	f.textAt = p.pos
+	if err == nil && done {
+		f.textAt = -1
+		for _, d := range f.nodes {
+			if !d.hasText {
+				err = &ParseError{f.Name, int(d.off), fmt.Sprintf("revision %s has no delta text", d.Rev)}
+				break
+			}
+		}
+	}
+	f.textErr = err
+	return err
+}
+
+// loadTexts reads every delta text record not read yet.
+func (f *File) loadTexts() error { return f.scanTexts(nil) }
+
+// texts reads delta text records until want's has been read (then it
+// reports false) or to the end of the file (true). It stops only after a
+// record in GNU RCS's layout, so that what follows can be copied as it
+// is.
+func (p *parser) texts(f *File, want *Delta) (done bool, err error) {
 	for {
 		p.skipSpace()
 		if p.pos >= len(p.buf) {
-			break
+			return true, nil
 		}
 		off := p.pos
 		rev := p.wordBytes()
 		if !isNum(rev) {
-			return nil, p.errf(off, "want a revision number for a delta text, found %q", rev)
+			return false, p.errf(off, "want a revision number for a delta text, found %q", rev)
 		}
 		// Texts usually come in the order of the nodes: try that before
 		// the map.
@@ -468,46 +530,49 @@ func (p *parser) file() (*File, error) {
 			d = f.deltas[string(rev)]
 		}
 		if d == nil {
-			return nil, p.errf(off, "delta text for %s, which is not in the delta list", rev)
+			return false, p.errf(off, "delta text for %s, which is not in the delta list", rev)
 		}
 		if d.hasText {
-			return nil, p.errf(off, "second delta text for %s", rev)
+			return false, p.errf(off, "second delta text for %s", rev)
 		}
 		// GNU RCS's own layout ("\nlog\n@", "\ntext\n@") is taken in one
 		// step; anything else goes through the tokenizer.
 		if p.at("\nlog\n@") {
 			p.pos += len("\nlog\n")
 		} else if err := p.keyword("log"); err != nil {
-			return nil, err
+			return false, err
 		}
 		if d.log, err = p.str(); err != nil {
-			return nil, err
+			return false, err
 		}
 		if p.at("\ntext\n@") {
 			p.pos += len("\ntext\n")
 		} else {
 			for string(p.peekWord()) != "text" {
 				if p.peekByte() < 0 {
-					return nil, p.errf(p.pos, "unexpected end of file, want \"text\"")
+					return false, p.errf(p.pos, "unexpected end of file, want \"text\"")
 				}
 				raw, err := p.newphrase()
 				if err != nil {
-					return nil, err
+					return false, err
 				}
 				d.addPhrase(raw, true)
 			}
 			p.wordBytes()
 		}
 		if d.text, err = p.str(); err != nil {
-			return nil, err
+			return false, err
 		}
 		d.hasText = true
+		f.texts = append(f.texts, d)
 		if p.gnuRecord(d, off) {
 			d.recStart, d.recEnd = int32(off-2), int32(p.pos+1)
+			if d == want {
+				p.pos++
+				return false, nil
+			}
 		}
-		f.texts = append(f.texts, d)
 	}
-	return f, nil
 }
 
 // gnuRecord reports whether the delta text record of d, whose revision
@@ -523,77 +588,87 @@ func (p *parser) gnuRecord(d *Delta, off int) bool {
 	logOpen := off + len(d.Rev) + len("\nlog\n")
 	return d.unknown == nil &&
 		at(off-2, "\n\n") && at(off+len(d.Rev), "\nlog\n@") &&
-		d.log.off == logOpen+1 && at(d.log.off+len(d.log.raw), "@\ntext\n@") &&
-		d.text.off == d.log.off+len(d.log.raw)+len("@\ntext\n@") && at(p.pos, "\n")
+		int(d.log.off) == logOpen+1 && at(int(d.log.off)+len(d.log.raw), "@\ntext\n@") &&
+		int(d.text.off) == int(d.log.off)+len(d.log.raw)+len("@\ntext\n@") && at(p.pos, "\n")
 }
 
-func (p *parser) delta() (*Delta, error) {
+// nodeEstimate guesses the number of delta nodes from the head's number
+// (1.1000 has at least 1000 before it on the trunk), bounded by what the
+// rest of the file can hold (a node takes more than 40 bytes).
+func (p *parser) nodeEstimate(head string) int {
+	i := strings.LastIndexByte(head, '.')
+	n, err := strconv.Atoi(head[i+1:])
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return min(n+n/8+8, (len(p.buf)-p.pos)/40+1)
+}
+
+// delta reads a delta node; more reports whether another follows.
+func (p *parser) delta() (d *Delta, more bool, err error) {
 	if len(p.slab) == cap(p.slab) {
 		p.slab = make([]Delta, 0, 256)
 	}
 	p.slab = p.slab[:len(p.slab)+1] // the new slot is already zero
-	d := &p.slab[len(p.slab)-1]
+	d = &p.slab[len(p.slab)-1]
 	d.off = int32(p.pos)
-	var err error
 	if p.fastHeader(d) {
 		goto tail
 	}
 	d.Rev = p.word()
 	if err := p.keyword("date"); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if d.Date, err = p.optWord(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := p.keyword("author"); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if d.Author, err = p.optWord(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	d.Author = p.shared(d.Author)
 	if err := p.keyword("state"); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if d.State, err = p.optWord(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	d.State = p.shared(d.State)
 	if err := p.keyword("branches"); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if d.Branches, err = p.words(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := p.keyword("next"); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if d.Next, err = p.optWord(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 tail:
 	for {
 		w := p.peekWord()
-		if string(w) == "desc" || isNum(w) {
-			return d, nil
+		if num := isNum(w); num || string(w) == "desc" {
+			return d, num, nil
 		}
 		if len(w) == 0 {
 			if p.pos >= len(p.buf) {
-				return nil, p.errf(p.pos, "unexpected end of file in delta %s", d.Rev)
+				return nil, false, p.errf(p.pos, "unexpected end of file in delta %s", d.Rev)
 			}
-			return nil, p.errf(p.pos, "unexpected %q in delta %s", p.buf[p.pos], d.Rev)
+			return nil, false, p.errf(p.pos, "unexpected %q in delta %s", p.buf[p.pos], d.Rev)
 		}
 		d.nodeEnd = 0 // not GNU's layout
 		if string(w) == "commitid" {
 			p.wordBytes()
 			if d.CommitID, err = p.optWord(); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			continue
 		}
 		raw, err := p.newphrase()
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		d.addPhrase(raw, false)
 	}
@@ -650,7 +725,6 @@ func (p *parser) fastHeader(d *Delta) bool {
 	if d.Next, ok = field("next\t", ';'); !ok || (d.Next != "" && !isNum(d.Next)) {
 		return false
 	}
-	d.Author, d.State = p.shared(d.Author), p.shared(d.State)
 	if start > 0 && b[start-1] == '\n' && i < len(b) && b[i] == '\n' {
 		d.nodeStart, d.nodeEnd = int32(start-1), int32(i+1)
 	}
@@ -675,9 +749,6 @@ func (f *File) check() error {
 	for _, d := range f.nodes {
 		if !validRev(d.Rev) {
 			return bad(d, "bad revision number %q", d.Rev)
-		}
-		if !d.hasText {
-			return bad(d, "revision %s has no delta text", d.Rev)
 		}
 		if d.Next != "" && f.nextOf(d) == nil {
 			return bad(d, "revision %s: next %s is not in the delta list", d.Rev, d.Next)

@@ -56,7 +56,9 @@ func lockPath(rcsPath string) string {
 // Update reads the ,v file at rcsPath (or starts a new one if create is
 // set and it does not exist), lets change modify it, and writes it back
 // through the lock file ",name," (created with O_EXCL, mode 0444) and an
-// atomic rename, exactly as GNU RCS does. An existing lock file gives an
+// atomic rename, exactly as GNU RCS does: the new file keeps the old one's
+// permissions without the write bits, and nothing is synced to the disk
+// (GNU RCS does not sync either). An existing lock file gives an
 // *InUseError and changes nothing.
 func Update(rcsPath string, create bool, change func(*File) error) (*File, error) {
 	sem := lockPath(rcsPath)
@@ -74,7 +76,7 @@ func Update(rcsPath string, create bool, change func(*File) error) (*File, error
 			os.Remove(sem)
 		}
 	}()
-	f, err := Open(rcsPath)
+	f, err := open(rcsPath, true)
 	if errors.Is(err, fs.ErrNotExist) && create {
 		f, err = New(rcsPath), nil
 	}
@@ -84,12 +86,19 @@ func Update(rcsPath string, create bool, change func(*File) error) (*File, error
 	if err := change(f); err != nil {
 		return nil, err
 	}
+	if err := f.settle(); err != nil {
+		return nil, err
+	}
 	// The untouched tail of the old file is written straight from its
 	// buffer: no copy of it is made.
-	head, tail := f.parts()
-	for _, part := range [][]byte{head, tail} {
-		if _, err := lf.Write(part); err != nil {
+	for _, seg := range f.segments() {
+		if _, err := lf.Write(seg); err != nil {
 			return nil, fmt.Errorf("writing %s: %w", sem, err)
+		}
+	}
+	if m := f.mode &^ 0o222; m != 0 {
+		if err := lf.Chmod(m); err != nil {
+			return nil, fmt.Errorf("%s: %w", sem, err)
 		}
 	}
 	if err := lf.Close(); err != nil {

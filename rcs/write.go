@@ -1,23 +1,63 @@
 package rcs
 
-import (
-	"bytes"
-)
+import "unsafe"
 
 // Bytes serializes the file in GNU RCS 5.10's layout: the bytes GNU RCS
 // would write for the same content. Delta texts that were not changed are
 // copied raw, without decoding.
 func (f *File) Bytes() []byte {
-	head, tail := f.parts()
-	return append(head, tail...)
+	segs := f.segments()
+	n := 0
+	for _, seg := range segs {
+		n += len(seg)
+	}
+	out := make([]byte, 0, n)
+	for _, seg := range segs {
+		out = append(out, seg...)
+	}
+	return out
 }
 
-// parts serializes the file as Bytes does, in two parts: what is written
-// anew, and a tail of the file buffer copied verbatim (the untouched delta
-// texts), so that a writer can write that tail without copying it.
-func (f *File) parts() (head, tail []byte) {
+// output is a serialized file as a list of segments: what is written anew
+// is gathered in small pieces, while large runs of the file buffer (the
+// untouched nodes and delta texts) and new delta texts are referenced, not
+// copied, so that a writer can write them straight from where they are.
+type output struct {
+	segs [][]byte
+	cur  []byte // the segment being gathered
+}
+
+// bigSegment is the size from which a slice is referenced, not copied.
+const bigSegment = 4096
+
+func (o *output) str(s string) { o.cur = append(o.cur, s...) }
+
+func (o *output) byte(c byte) { o.cur = append(o.cur, c) }
+
+func (o *output) bytes(b []byte) {
+	if len(b) < bigSegment {
+		o.cur = append(o.cur, b...)
+		return
+	}
+	o.flush()
+	o.segs = append(o.segs, b)
+}
+
+// flush ends the segment being gathered; what follows is gathered after
+// it in the same memory.
+func (o *output) flush() {
+	if len(o.cur) > 0 {
+		o.segs = append(o.segs, o.cur)
+		o.cur = o.cur[len(o.cur):]
+	}
+}
+
+// segments serializes the file as Bytes does, as a list of segments to
+// write one after the other.
+func (f *File) segments() [][]byte {
+	f.settle()
 	var texts []*Delta
-	size := f.descEnd + len(f.Desc) + 1024
+	var tail []byte
 	// As GNU RCS does, copy everything after desc verbatim when no text
 	// changed (this keeps CVS's layout of the delta texts).
 	allVerbatim := f.buf != nil && !f.textsChanged
@@ -25,73 +65,107 @@ func (f *File) parts() (head, tail []byte) {
 		tail = f.buf[f.descEnd:]
 	} else {
 		texts, tail = f.verbatimTail()
-		for _, d := range texts {
-			size += len(d.Rev) + len(d.log.raw) + len(d.text.raw) + 32
-		}
 	}
-	var b bytes.Buffer
-	b.Grow(size)
-	b.WriteString("head\t")
-	b.WriteString(f.Head)
-	b.WriteString(";\n")
+	o := &output{cur: make([]byte, 0, 2048+len(f.Desc))}
+	o.str("head\t")
+	o.str(f.Head)
+	o.str(";\n")
 	if f.Branch != "" {
-		b.WriteString("branch\t" + f.Branch + ";\n")
+		o.str("branch\t" + f.Branch + ";\n")
 	}
-	b.WriteString("access")
+	o.str("access")
 	for _, a := range f.Access {
-		b.WriteString("\n\t" + a)
+		o.str("\n\t" + a)
 	}
-	b.WriteString(";\nsymbols")
+	o.str(";\nsymbols")
 	for _, s := range f.Symbols {
-		b.WriteString("\n\t" + s.Name + ":" + s.Rev)
+		o.str("\n\t" + s.Name + ":" + s.Rev)
 	}
-	b.WriteString(";\nlocks")
+	o.str(";\nlocks")
 	for _, l := range f.Locks {
-		b.WriteString("\n\t" + l.Locker + ":" + l.Rev)
+		o.str("\n\t" + l.Locker + ":" + l.Rev)
 	}
-	b.WriteString(";")
+	o.str(";")
 	if f.Strict {
-		b.WriteString(" strict;")
+		o.str(" strict;")
 	}
-	b.WriteString("\ncomment\t@")
+	o.str("\ncomment\t@")
 	comment := f.Comment
 	if !f.hasComment {
 		comment = "# "
 	}
-	b.Write(quote(nil, []byte(comment)))
-	b.WriteString("@;\n")
+	o.cur = quote(o.cur, []byte(comment))
+	o.str("@;\n")
 	if f.Expand != "" && f.Expand != ModeKV {
-		b.WriteString("expand\t@")
-		b.Write(quote(nil, []byte(f.Expand)))
-		b.WriteString("@;\n")
+		o.str("expand\t@")
+		o.cur = quote(o.cur, []byte(f.Expand))
+		o.str("@;\n")
 	}
 	for _, x := range f.adminExtra {
-		b.Write(x)
-		b.WriteByte('\n')
+		o.bytes(x)
+		o.byte('\n')
 	}
-	b.WriteByte('\n')
-	f.writeTree(&b, f.deltas[f.Head])
-	b.WriteString("\n\ndesc\n@")
-	b.Write(quote(nil, []byte(f.Desc)))
-	b.WriteString("@")
+	o.byte('\n')
+	f.writeTree(o, f.deltas[f.Head])
+	o.str("\n\ndesc\n@")
+	o.cur = quote(o.cur, []byte(f.Desc))
+	o.str("@")
 	if !allVerbatim {
-		b.WriteString("\n")
+		o.str("\n")
 	}
 	for _, d := range texts {
-		b.WriteString("\n\n")
-		b.WriteString(d.Rev)
-		b.WriteString("\nlog\n@")
-		b.Write(d.log.raw)
-		b.WriteString("@\n")
+		o.str("\n\n")
+		o.str(d.Rev)
+		o.str("\nlog\n@")
+		o.bytes(d.log.raw)
+		o.str("@\n")
 		for _, x := range d.phrases().text {
-			b.Write(x)
-			b.WriteByte('\n')
+			o.bytes(x)
+			o.byte('\n')
 		}
-		b.WriteString("text\n@")
-		b.Write(d.text.raw)
-		b.WriteString("@\n")
+		o.str("text\n@")
+		o.bytes(d.text.raw)
+		o.str("@\n")
 	}
-	return b.Bytes(), tail
+	o.flush()
+	if len(tail) > 0 {
+		o.segs = append(o.segs, tail)
+	}
+	return o.segs
+}
+
+// settle reads every delta text record if a delta whose record was not
+// read yet (see parse) had its log or text set, keeping what was set, so
+// that the record is written anew instead of copied. It returns the error
+// reading met.
+func (f *File) settle() error {
+	if f.textAt < 0 {
+		return f.textErr
+	}
+	type set struct {
+		d         *Delta
+		log, text atString
+	}
+	var sets []set
+	for _, d := range f.nodes {
+		if !d.hasText && (d.log.raw != nil || d.text.raw != nil) {
+			sets = append(sets, set{d, d.log, d.text})
+		}
+	}
+	if sets == nil {
+		return nil
+	}
+	err := f.loadTexts()
+	for _, s := range sets {
+		if s.log.raw != nil {
+			s.d.log = s.log
+		}
+		if s.text.raw != nil {
+			s.d.text = s.text
+		}
+	}
+	f.textsChanged = true
+	return err
 }
 
 // verbatimTail splits the delta texts into those to write and a tail of
@@ -99,7 +173,11 @@ func (f *File) parts() (head, tail []byte) {
 // the longest run of unchanged texts, in GNU RCS's layout, that ends the
 // file. After a trunk check-in that is every text but the first two.
 func (f *File) verbatimTail() (write []*Delta, tail []byte) {
+	// The records not read yet (see parse) are copied as they are.
 	end := len(f.buf)
+	if f.textAt >= 0 {
+		end = f.textAt
+	}
 	i := len(f.texts)
 	for ; i > 0; i-- {
 		d := f.texts[i-1]
@@ -115,28 +193,28 @@ func (f *File) verbatimTail() (write []*Delta, tail []byte) {
 // chain after it, then the branches of the chain's revisions, last first
 // (puttree in GNU RCS). Nodes that the file buffer already holds as they
 // would be written, one after the other, are copied as one run.
-func (f *File) writeTree(b *bytes.Buffer, d *Delta) {
+func (f *File) writeTree(o *output, d *Delta) {
 	var run nodeRun
-	f.writeChain(b, d, &run)
-	b.Write(f.buf[run.start:run.end])
+	f.writeChain(o, d, &run)
+	o.bytes(f.buf[run.start:run.end])
 }
 
 // nodeRun is a run of nodes not yet written, f.buf[start:end].
 type nodeRun struct{ start, end int }
 
 // writeChain is writeTree for the chain from d.
-func (f *File) writeChain(b *bytes.Buffer, d *Delta, run *nodeRun) {
+func (f *File) writeChain(o *output, d *Delta, run *nodeRun) {
 	var chain []*Delta
 	for ; d != nil; d = f.nextOf(d) {
 		start, end, ok := f.rawNode(d)
 		if !ok || start != run.end {
-			b.Write(f.buf[run.start:run.end])
+			o.bytes(f.buf[run.start:run.end])
 			*run = nodeRun{start, start}
 		}
 		if ok {
 			run.end = end
 		} else {
-			f.writeNode(b, d)
+			f.writeNode(o, d)
 		}
 		if len(d.Branches) > 0 {
 			chain = append(chain, d)
@@ -147,7 +225,7 @@ func (f *File) writeChain(b *bytes.Buffer, d *Delta, run *nodeRun) {
 	}
 	for i := len(chain) - 1; i >= 0; i-- {
 		for _, br := range chain[i].Branches {
-			f.writeChain(b, f.deltas[br], run)
+			f.writeChain(o, f.deltas[br], run)
 		}
 	}
 }
@@ -161,11 +239,26 @@ func (f *File) rawNode(d *Delta) (start, end int, ok bool) {
 	}
 	start, end = int(d.nodeStart), int(d.nodeEnd)
 	raw := f.buf[start:end]
-	i := 1
-	for _, fld := range [...]struct{ v, after string }{
+	fields := [...]struct{ v, after string }{
 		{d.Rev, "\ndate\t"}, {d.Date, ";\tauthor "}, {d.Author, ";\tstate "},
 		{d.State, ";\nbranches;\nnext\t"}, {d.Next, ";\n"},
-	} {
+	}
+	// Fields not changed since parsing are still the substrings of the
+	// buffer the parser took, each where the node holds it: then the node
+	// is unchanged without comparing bytes.
+	i, same := 1, true
+	for _, fld := range fields {
+		if i+len(fld.v) > len(raw) || len(fld.v) > 0 && unsafe.StringData(fld.v) != &raw[i] {
+			same = false
+			break
+		}
+		i += len(fld.v) + len(fld.after)
+	}
+	if same && i == len(raw) {
+		return start, end, true
+	}
+	i = 1
+	for _, fld := range fields {
 		j, k := i+len(fld.v), i+len(fld.v)+len(fld.after)
 		if k > len(raw) || string(raw[i:j]) != fld.v || string(raw[j:k]) != fld.after {
 			return 0, 0, false
@@ -175,24 +268,24 @@ func (f *File) rawNode(d *Delta) (start, end int, ok bool) {
 	return start, end, i == len(raw)
 }
 
-func (f *File) writeNode(b *bytes.Buffer, d *Delta) {
+func (f *File) writeNode(o *output, d *Delta) {
 	for _, s := range [...]string{"\n", d.Rev, "\ndate\t", d.Date, ";\tauthor ", d.Author, ";\tstate ", d.State, ";\nbranches"} {
-		b.WriteString(s)
+		o.str(s)
 	}
 	for _, br := range d.Branches {
-		b.WriteString("\n\t")
-		b.WriteString(br)
+		o.str("\n\t")
+		o.str(br)
 	}
-	b.WriteString(";\nnext\t")
-	b.WriteString(d.Next)
-	b.WriteString(";\n")
+	o.str(";\nnext\t")
+	o.str(d.Next)
+	o.str(";\n")
 	if d.CommitID != "" {
-		b.WriteString("commitid\t")
-		b.WriteString(d.CommitID)
-		b.WriteString(";\n")
+		o.str("commitid\t")
+		o.str(d.CommitID)
+		o.str(";\n")
 	}
 	for _, x := range d.phrases().node {
-		b.Write(x)
-		b.WriteByte('\n')
+		o.bytes(x)
+		o.byte('\n')
 	}
 }

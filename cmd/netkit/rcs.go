@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"os/user"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -122,6 +123,12 @@ func rcsSub(name, usage, short, example string, run rcsRunner) *cobra.Command {
 			o, err := parseRCSArgs(args, allowed)
 			if err != nil {
 				return err
+			}
+			if os.Getenv("GOGC") == "" {
+				// Each file read is a new buffer of its size: with many
+				// files, collecting at 5x the live heap, not 2x, saves a
+				// fifth of `co -p` on 50 files (docs/rcs.md, Speed).
+				debug.SetGCPercent(400)
 			}
 			return run(c, o)
 		},

@@ -16,7 +16,10 @@
 // with one, as in GNU diff's RCS and normal output styles.
 package diff
 
-import "bytes"
+import (
+	"bytes"
+	"unsafe"
+)
 
 // Line is one line of a text, including its newline if it has one.
 type Line = []byte
@@ -72,7 +75,8 @@ func lines(a, b []Line, horizon int) []Hunk {
 		return nil
 	}
 
-	// Equivalence classes, numbered from 1.
+	// Equivalence classes, numbered from 1. The keys share the lines'
+	// memory (the map does not outlive this call): no line is copied.
 	classes := make(map[string]int, len(ma)+len(mb))
 	eq := func(lines []Line) []int {
 		out := make([]int, len(lines))
@@ -80,7 +84,7 @@ func lines(a, b []Line, horizon int) []Hunk {
 			c, ok := classes[string(l)]
 			if !ok {
 				c = len(classes) + 1
-				classes[string(l)] = c
+				classes[unsafe.String(unsafe.SliceData(l), len(l))] = c
 			}
 			out[i] = c
 		}
@@ -253,6 +257,8 @@ func discardConfusingLines(f *[2]file, nclass int) {
 		}
 	}
 	for k := range 2 {
+		f[k].undiscarded = make([]int, 0, len(f[k].equivs))
+		f[k].realindex = make([]int, 0, len(f[k].equivs))
 		for i, e := range f[k].equivs {
 			if discards[k][i] == 0 {
 				f[k].undiscarded = append(f[k].undiscarded, e)
