@@ -58,6 +58,7 @@ type xmlrpcServeOptions struct {
 	maxBody int
 	urlFile string
 	quiet   bool
+	floor   bool
 }
 
 // AddFlags registers the options on fs.
@@ -67,6 +68,8 @@ func (o *xmlrpcServeOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.maxBody, "max-body", xmlrpc.DefaultMaxBody, "largest request body in bytes, also after gunzip")
 	fs.StringVar(&o.urlFile, "url-file", "", "write the server's URL to FILE once it listens")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "do not log connections")
+	fs.BoolVar(&o.floor, "floor", false, "benchmark floor: answer every request with addtogether(1,2,3,4,5)'s fixed answer, parsing no XML")
+	fs.MarkHidden("floor")
 }
 
 func newXMLRPCServeCommand() *cobra.Command {
@@ -116,8 +119,19 @@ func runXMLRPCServe(ctx context.Context, opts xmlrpcServeOptions, stderr io.Writ
 		level = slog.LevelError
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	srv := newDemoXMLRPC(opts.maxBody, log)
-	addr, done, err := startXMLRPC(ctx, srv, opts.arch, opts.addr, log)
+	var (
+		addr string
+		done <-chan error
+		err  error
+	)
+	if opts.floor {
+		if opts.arch == archHTTP {
+			return withExit(exitUsage, errors.New("--floor runs on a serve architecture, not http"))
+		}
+		addr, done, err = startStream(ctx, bench.FloorProtocol{}, bench.MaxRequest, opts.arch, opts.addr, log)
+	} else {
+		addr, done, err = startXMLRPC(ctx, newDemoXMLRPC(opts.maxBody, log), opts.arch, opts.addr, log)
+	}
 	if err != nil {
 		return err
 	}
@@ -168,10 +182,17 @@ func startXMLRPC(ctx context.Context, srv *xmlrpc.Server, arch, addr string, log
 		}()
 		return ln.Addr().String(), done, nil
 	}
-	s, err := serve.New(srv.StreamProtocol(), serve.Config{
+	return startStream(ctx, srv.StreamProtocol(), srv.MaxRequest(), arch, addr, log)
+}
+
+// startStream serves proto under a serve architecture on addr until ctx
+// ends, as startXMLRPC does.
+func startStream(ctx context.Context, proto serve.Protocol, maxRequest int, arch, addr string, log *slog.Logger) (string, <-chan error, error) {
+	done := make(chan error, 1)
+	s, err := serve.New(proto, serve.Config{
 		Arch:       serve.Arch(arch),
 		Addr:       addr,
-		MaxRequest: srv.MaxRequest(),
+		MaxRequest: maxRequest,
 		Logger:     log,
 	})
 	if err != nil {
@@ -491,6 +512,7 @@ type xmlrpcBenchOptions struct {
 	archs    []string
 	pin      string
 	log      bool
+	floor    bool
 }
 
 // AddFlags registers the options on fs.
@@ -501,6 +523,7 @@ func (o *xmlrpcBenchOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.archs, "arch", []string{string(serve.Poll)}, "netkit server architectures to measure (any of xmlrpc serve --arch)")
 	fs.StringVar(&o.pin, "pin", "", "run the servers on these CPUs with taskset (for example 0); empty: no pinning")
 	fs.BoolVar(&o.log, "log", false, "let both servers log (netkit two lines per connection, Python one per request) to /dev/null")
+	fs.BoolVar(&o.floor, "floor", true, "also measure the floor: the poll engine answering every call with fixed bytes, parsing no XML")
 }
 
 func newXMLRPCBenchCommand() *cobra.Command {
@@ -521,7 +544,14 @@ where the load generator competes for the CPUs, and then the ratios
 netkit/Python. The load generator is a lean raw-TCP client in this process;
 every answer is checked for <int>15</int>. Both servers run without
 logging; --log lets both log as they do by default (to /dev/null), which
-measures what their log lines cost.`,
+measures what their log lines cost.
+
+The "floor poll" rows are a netkit process whose poll engine answers every
+request with the same precomputed bytes, framing HTTP by Content-Length
+but parsing no XML: what one call costs the engine and the kernel alone.
+netkit's own HTTP and XML-RPC work is the difference between a netkit row
+and the floor; the floor's ratio to Python is the most any server on this
+engine could reach. --floor=false leaves it out.`,
 		Example: `  netkit xmlrpc bench
   netkit xmlrpc bench --duration 5s --conns 1,4,16 --arch perconn,http
   netkit xmlrpc bench --pin 0
@@ -564,6 +594,14 @@ func runXMLRPCBench(ctx context.Context, opts xmlrpcBenchOptions, stdout, stderr
 	var netkits []*bench.Server
 	for _, a := range opts.archs {
 		s, err := bench.StartNetkit(exe, []string{"--arch", a}, "netkit "+a, opts.pin, opts.log)
+		if err != nil {
+			return err
+		}
+		servers = append(servers, s)
+		netkits = append(netkits, s)
+	}
+	if opts.floor {
+		s, err := bench.StartNetkit(exe, []string{"--arch", string(serve.Poll), "--floor"}, "floor poll", opts.pin, opts.log)
 		if err != nil {
 			return err
 		}
