@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"slices"
@@ -35,22 +36,20 @@ type streamProtocol struct{ s *Server }
 // chunked, a body over the limit) is returned alone, and Session answers it
 // with an error and closes the connection.
 func (p *streamProtocol) Split(buf []byte) (int, error) {
-	i := bytes.Index(buf, []byte("\r\n\r\n"))
-	if i < 0 {
+	h := parseHead(buf)
+	if h.end == 0 {
 		if len(buf) > MaxHeader {
 			return 0, fmt.Errorf("HTTP request head exceeds %d bytes", MaxHeader)
 		}
 		return 0, nil
 	}
-	head := i + 4
-	h := parseHead(buf[:head])
 	if h.err != "" || h.contentLength < 0 || h.contentLength > p.s.opts.MaxBody {
-		return head, nil
+		return h.end, nil
 	}
-	if len(buf) < head+h.contentLength {
+	if len(buf) < h.end+h.contentLength {
 		return 0, nil
 	}
-	return head + h.contentLength, nil
+	return h.end + h.contentLength, nil
 }
 
 // NewSession starts the state of one connection: a reusable response
@@ -88,9 +87,11 @@ const maxHead = 256
 
 // head is what the server needs from an HTTP request head.
 type head struct {
+	end             int // length of the head with its empty line; 0: incomplete
 	method, path    []byte
 	http10          bool
 	keepAlive       bool
+	connection      int8 // the last Connection header: 0 none, connClose, connKeepAlive
 	contentLength   int // -1 when absent
 	contentEncoding []byte
 	acceptEncoding  []byte
@@ -98,10 +99,39 @@ type head struct {
 	status          int
 }
 
-// parseHead parses a request head ending in CRLF CRLF.
-func parseHead(b []byte) head {
-	h := head{contentLength: -1}
-	line, rest, _ := bytes.Cut(b, []byte("\r\n"))
+// Values of head.connection.
+const (
+	connClose     = 1
+	connKeepAlive = 2
+)
+
+// parseHead parses the request head at the start of b, which ends at the
+// first empty line (CRLF CRLF). It is one pass over the head's lines and
+// allocates nothing for a head that can be served. h.end is 0 when b does
+// not hold the whole head yet.
+func parseHead(b []byte) (h head) {
+	line, n := nextLine(b, 0)
+	if n < 0 {
+		return h
+	}
+	h.contentLength = -1
+	for p := n; ; {
+		l, next := nextLine(b, p)
+		if next < 0 {
+			return head{}
+		}
+		if len(l) == 0 {
+			h.end = next
+			break
+		}
+		p = next
+		if h.err == "" {
+			h.header(l)
+		}
+	}
+	if h.err != "" {
+		return h
+	}
 	m, rl, ok1 := bytes.Cut(line, []byte(" "))
 	target, proto, ok2 := bytes.Cut(rl, []byte(" "))
 	if !ok1 || !ok2 || len(m) == 0 || len(target) == 0 {
@@ -111,47 +141,97 @@ func parseHead(b []byte) head {
 	h.method, h.path = m, target
 	switch string(proto) {
 	case "HTTP/1.1":
-		h.keepAlive = true
+		h.keepAlive = h.connection != connClose
 	case "HTTP/1.0":
 		h.http10 = true
+		h.keepAlive = h.connection == connKeepAlive
 	default:
 		h.err, h.status = fmt.Sprintf("unsupported protocol %q", clip(proto)), http.StatusHTTPVersionNotSupported
-		return h
-	}
-	for len(rest) > 2 {
-		var l []byte
-		l, rest, _ = bytes.Cut(rest, []byte("\r\n"))
-		name, value, ok := bytes.Cut(l, []byte(":"))
-		if !ok {
-			h.err, h.status = "malformed header line", http.StatusBadRequest
-			return h
-		}
-		value = bytes.TrimSpace(value)
-		switch {
-		case equalFold(name, "content-length"):
-			n, err := strconv.Atoi(string(value))
-			if err != nil || n < 0 || h.contentLength >= 0 {
-				h.err, h.status = "bad Content-Length", http.StatusBadRequest
-				return h
-			}
-			h.contentLength = n
-		case equalFold(name, "connection"):
-			switch {
-			case equalFold(value, "close"):
-				h.keepAlive = false
-			case equalFold(value, "keep-alive"):
-				h.keepAlive = true
-			}
-		case equalFold(name, "content-encoding"):
-			h.contentEncoding = value
-		case equalFold(name, "accept-encoding"):
-			h.acceptEncoding = value
-		case equalFold(name, "transfer-encoding"):
-			h.err, h.status = "chunked request bodies are not supported; send Content-Length", http.StatusLengthRequired
-			return h
-		}
 	}
 	return h
+}
+
+// nextLine returns the line of b that starts at p, without its CRLF, and
+// where the next line starts; -1 when the line is not complete. A bare LF
+// is part of the line.
+func nextLine(b []byte, p int) ([]byte, int) {
+	for q := p; ; {
+		i := bytes.IndexByte(b[q:], '\n')
+		if i < 0 {
+			return nil, -1
+		}
+		q += i
+		if q > p && b[q-1] == '\r' {
+			return b[p : q-1], q + 1
+		}
+		q++
+	}
+}
+
+// header takes in one header line.
+func (h *head) header(l []byte) {
+	name, value, ok := bytes.Cut(l, []byte(":"))
+	if !ok {
+		h.err, h.status = "malformed header line", http.StatusBadRequest
+		return
+	}
+	// The length picks the one name to compare.
+	switch len(name) {
+	case len("content-length"):
+		if equalFold(name, "content-length") {
+			n, ok := parseLength(bytes.TrimSpace(value))
+			if !ok || h.contentLength >= 0 {
+				h.err, h.status = "bad Content-Length", http.StatusBadRequest
+				return
+			}
+			h.contentLength = n
+		}
+	case len("connection"):
+		if equalFold(name, "connection") {
+			switch value = bytes.TrimSpace(value); {
+			case equalFold(value, "close"):
+				h.connection = connClose
+			case equalFold(value, "keep-alive"):
+				h.connection = connKeepAlive
+			}
+		}
+	case len("content-encoding"):
+		if equalFold(name, "content-encoding") {
+			h.contentEncoding = bytes.TrimSpace(value)
+		}
+	case len("accept-encoding"):
+		if equalFold(name, "accept-encoding") {
+			h.acceptEncoding = bytes.TrimSpace(value)
+		}
+	case len("transfer-encoding"):
+		if equalFold(name, "transfer-encoding") {
+			h.err, h.status = "chunked request bodies are not supported; send Content-Length", http.StatusLengthRequired
+		}
+	}
+}
+
+// parseLength parses a Content-Length value as strconv.Atoi does (an
+// optional sign, decimal digits), refusing negative numbers and overflow.
+func parseLength(v []byte) (int, bool) {
+	neg := false
+	if len(v) > 0 && (v[0] == '+' || v[0] == '-') {
+		neg = v[0] == '-'
+		v = v[1:]
+	}
+	if len(v) == 0 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range v {
+		if c < '0' || c > '9' || n > (math.MaxInt-int(c-'0'))/10 {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	if neg && n != 0 {
+		return 0, false
+	}
+	return n, true
 }
 
 func equalFold(b []byte, s string) bool {
@@ -172,9 +252,8 @@ func equalFold(b []byte, s string) bool {
 
 // Serve answers one framed HTTP request.
 func (ss *streamSession) Serve(req, out []byte) ([]byte, error) {
-	i := bytes.Index(req, []byte("\r\n\r\n"))
-	h := parseHead(req[:i+4])
-	body := req[i+4:]
+	h := parseHead(req)
+	body := req[h.end:]
 	// A body that Split did not frame cannot be skipped: close after the
 	// answer.
 	unframed := h.contentLength > ss.s.opts.MaxBody || h.contentLength < 0 && string(h.method) == "POST"

@@ -1,0 +1,61 @@
+package xmlrpc
+
+import (
+	"net/http"
+	"testing"
+)
+
+// TestParseHead covers the head parser's rules: keep-alive by protocol and
+// the last Connection header, Content-Length forms, what makes a head
+// unservable, and where the head ends.
+func TestParseHead(t *testing.T) {
+	for _, tc := range []struct {
+		raw       string
+		end       int // -1: len(raw)
+		keepAlive bool
+		cl        int
+		status    int // 0: servable
+	}{
+		{"POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\n\r\n", -1, true, 12, 0},
+		{"POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\n\r\nbody", 52, true, 12, 0},
+		{"POST / HTTP/1.1\r\nconnection: Close\r\ncontent-length: +7\r\n\r\n", -1, false, 7, 0},
+		{"POST / HTTP/1.1\r\nConnection: close\r\nConnection: keep-alive\r\n\r\n", -1, true, -1, 0},
+		{"POST / HTTP/1.1\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n", -1, false, -1, 0},
+		{"POST / HTTP/1.0\r\nContent-Length: 0\r\n\r\n", -1, false, 0, 0},
+		{"POST / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", -1, true, -1, 0},
+		{"POST / HTTP/1.1\r\nX-A: a\nb\r\nContent-Length: 007\r\n\r\n", -1, true, 7, 0},
+		{"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n", -1, true, 1, http.StatusBadRequest},
+		{"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", -1, true, -1, http.StatusBadRequest},
+		{"POST / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", -1, true, -1, http.StatusBadRequest},
+		{"POST / HTTP/1.1\r\nContent-Length: 9223372036854775807\r\n\r\n", -1, true, 1<<63 - 1, 0},
+		{"POST / HTTP/1.1\r\nContent-Length: 1 2\r\n\r\n", -1, true, -1, http.StatusBadRequest},
+		{"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", -1, true, -1, http.StatusLengthRequired},
+		{"POST / HTTP/1.1\r\nno colon\r\n\r\n", -1, true, -1, http.StatusBadRequest},
+		{"POST / HTTP/2\r\n\r\n", -1, false, -1, http.StatusHTTPVersionNotSupported},
+		{"POST /\r\n\r\n", -1, false, -1, http.StatusBadRequest},
+		{"\r\n\r\n", -1, false, -1, http.StatusBadRequest},
+		{"POST / HTTP/1.1\r\nHost: x\r\n\n\r\n", 0, false, 0, 0},
+		{"POST / HTTP/1.1\r\nHost: x\r\n", 0, false, 0, 0},
+		{"POST / HTTP/1.1\r\nHost: x\r\n\r", 0, false, 0, 0},
+		{"POST / HTTP/1.1", 0, false, 0, 0},
+	} {
+		h := parseHead([]byte(tc.raw))
+		end := tc.end
+		if end < 0 {
+			end = len(tc.raw)
+		}
+		if h.end != end {
+			t.Errorf("%q: end %d, want %d", tc.raw, h.end, end)
+			continue
+		}
+		if end == 0 {
+			continue
+		}
+		if h.status != tc.status {
+			t.Errorf("%q: status %d (%s), want %d", tc.raw, h.status, h.err, tc.status)
+		}
+		if tc.status == 0 && (h.keepAlive != tc.keepAlive || h.contentLength != tc.cl) {
+			t.Errorf("%q: keep-alive %v, Content-Length %d; want %v, %d", tc.raw, h.keepAlive, h.contentLength, tc.keepAlive, tc.cl)
+		}
+	}
+}
