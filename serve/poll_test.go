@@ -1009,3 +1009,75 @@ func TestPollIPv6AndUnixListeners(t *testing.T) {
 		}
 	})
 }
+
+// TestPollDeferAcceptReadsAtOnce serves a TCP_DEFER_ACCEPT listener, whose
+// connections the loops read as soon as they accept them: a one-request
+// connection that ends with its answer, one that sends its request in two
+// parts, a conversation, and a pipelined batch that ends the connection
+// in its middle all get exactly the answers they would get otherwise.
+func TestPollDeferAcceptReadsAtOnce(t *testing.T) {
+	forLoopArchs(t, func(t *testing.T, arch Arch) {
+		lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
+			var serr error
+			rc.Control(func(fd uintptr) {
+				serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_DEFER_ACCEPT, 1)
+			})
+			return serr
+		}}
+		ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := newBigProto()
+		s, err := New(p, Config{Arch: arch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- s.ServeListener(ln) }()
+		dial := func(first string) (net.Conn, *bufio.Reader) {
+			c, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.SetDeadline(time.Now().Add(20 * time.Second))
+			io.WriteString(c, first)
+			return c, bufio.NewReader(c)
+		}
+		for range 20 {
+			c, r := dial("close\n")
+			readLine(t, r, "bye\n")
+			if _, err := r.ReadByte(); err != io.EOF {
+				t.Fatalf("after the last answer: %v, want EOF", err)
+			}
+			c.Close()
+			if err := p.nextClose(t); err != nil {
+				t.Fatalf("session closed with %v", err)
+			}
+		}
+		c, r := dial("hal")
+		time.Sleep(20 * time.Millisecond) // accepted and read before the rest comes
+		io.WriteString(c, "f\nsecond\n")
+		readLine(t, r, "ok:half\n")
+		readLine(t, r, "ok:second\n")
+		stillServes(t, c)
+		c.Close()
+		if err := p.nextClose(t); err != nil {
+			t.Fatalf("session closed with %v", err)
+		}
+		c, r = dial("one\nclose\nnever\n")
+		readLine(t, r, "ok:one\n")
+		readLine(t, r, "bye\n")
+		if _, err := r.ReadByte(); err != io.EOF {
+			t.Fatalf("after close: %v, want EOF", err)
+		}
+		c.Close()
+		if err := p.nextClose(t); err != nil {
+			t.Fatalf("session closed with %v", err)
+		}
+		s.Close()
+		if err := <-done; !errors.Is(err, ErrServerClosed) {
+			t.Fatalf("Serve returned %v", err)
+		}
+	})
+}

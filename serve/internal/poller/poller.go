@@ -212,14 +212,31 @@ func (p *Poller) Close() error {
 	return nil
 }
 
+// ListenerNoDelay sets TCP_NODELAY on the listening socket lfd and reports
+// whether it did (a TCP listener). Linux copies the option to every
+// connection accepted from it, so that Accept need not set it on each one.
+func ListenerNoDelay(lfd int) bool {
+	return unix.SetsockoptInt(lfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1) == nil
+}
+
+// DefersAccept reports whether the listening socket lfd has
+// TCP_DEFER_ACCEPT: its connections are usually handed to accept with
+// their first bytes already received.
+func DefersAccept(lfd int) bool {
+	v, err := unix.GetsockoptInt(lfd, unix.IPPROTO_TCP, unix.TCP_DEFER_ACCEPT)
+	return err == nil && v > 0
+}
+
 // Accept accepts one connection on the non-blocking listening socket lfd.
-// The new fd is non-blocking and close-on-exec, with TCP_NODELAY set when it
-// is a TCP socket. It returns unix.EAGAIN, bare, when no connection waits.
+// The new fd is non-blocking and close-on-exec; with noDelay, TCP_NODELAY
+// is set on it when it is a TCP socket (not needed when the listener has it:
+// see ListenerNoDelay). It returns unix.EAGAIN, bare, when no connection
+// waits.
 //
 // It calls accept4 itself rather than through unix.Accept4, which asks the
 // listener for its protocol (getsockopt SO_PROTOCOL, to tell L2TP apart)
 // on every IPv4 or IPv6 accept: one system call per connection for nothing.
-func Accept(lfd int) (fd int, peer unix.Sockaddr, err error) {
+func Accept(lfd int, noDelay bool) (fd int, peer unix.Sockaddr, err error) {
 	var rsa unix.RawSockaddrAny
 	addrlen := uint32(unix.SizeofSockaddrAny)
 	for {
@@ -238,11 +255,13 @@ func Accept(lfd int) (fd int, peer unix.Sockaddr, err error) {
 		break
 	}
 	peer = sockaddr(&rsa)
-	switch peer.(type) {
-	case *unix.SockaddrInet4, *unix.SockaddrInet6:
-		// Answers go out at once: a pipelining client must not wait for
-		// a delayed ACK.
-		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	if noDelay {
+		switch peer.(type) {
+		case *unix.SockaddrInet4, *unix.SockaddrInet6:
+			// Answers go out at once: a pipelining client must not wait
+			// for a delayed ACK.
+			unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		}
 	}
 	return fd, peer, nil
 }
