@@ -92,7 +92,7 @@ type head struct {
 	http10          bool
 	keepAlive       bool
 	connection      int8 // the last Connection header: 0 none, connClose, connKeepAlive
-	contentLength   int // -1 when absent
+	contentLength   int  // -1 when absent
 	contentEncoding []byte
 	acceptEncoding  []byte
 	err             string // why the head cannot be served
