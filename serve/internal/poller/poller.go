@@ -300,17 +300,23 @@ func sockaddr(rsa *unix.RawSockaddrAny) unix.Sockaddr {
 // Read reads from the non-blocking fd into b. It returns 0, nil at the end
 // of input and unix.EAGAIN, bare, when nothing is there; EINTR is retried.
 func Read(fd int, b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
 	for {
-		n, err := unix.Read(fd, b)
-		switch err {
-		case nil:
-			return n, nil
+		// A raw system call: on a non-blocking socket it cannot block, so
+		// the runtime need not be told (entersyscall/exitsyscall cost
+		// about as much as the read of a small request).
+		n, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+		switch e {
+		case 0:
+			return int(n), nil
 		case unix.EINTR:
 			continue
 		case unix.EAGAIN:
-			return 0, err
+			return 0, unix.EAGAIN
 		default:
-			return 0, os.NewSyscallError("read", err)
+			return 0, os.NewSyscallError("read", e)
 		}
 	}
 }
@@ -329,7 +335,8 @@ func Send(fd int, b []byte, more bool) (int, error) {
 		flags |= unix.MSG_MORE
 	}
 	for {
-		n, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), uintptr(flags), 0, 0)
+		// Raw, as in Read: the socket is non-blocking.
+		n, _, e := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), uintptr(flags), 0, 0)
 		switch e {
 		case 0:
 			return int(n), nil
