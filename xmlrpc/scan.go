@@ -238,6 +238,22 @@ func (s *scanner) endTag(name string) bool {
 	return true
 }
 
+// startTag consumes optional whitespace and exactly "<name>" if they come
+// next, and reports whether it did: the fast path of the tags XML-RPC
+// expects, as endTag is for end tags. Anything else is left for next.
+func (s *scanner) startTag(name string) bool {
+	p := s.pos
+	for p < len(s.buf) && isSpace(s.buf[p]) {
+		p++
+	}
+	rest := s.buf[p:]
+	if len(rest) < len(name)+2 || rest[0] != '<' || rest[len(name)+1] != '>' || string(rest[1:1+len(name)]) != name {
+		return false
+	}
+	s.pos = p + len(name) + 2
+	return true
+}
+
 // text consumes character data (with entity and character references,
 // CDATA sections and comments) up to the next tag and returns it decoded.
 func (s *scanner) text() ([]byte, error) {
