@@ -175,10 +175,11 @@ func (h *head) header(l []byte) {
 		h.err, h.status = "malformed header line", http.StatusBadRequest
 		return
 	}
-	// The length picks the one name to compare.
+	// The length picks the one name to compare; the usual spelling is
+	// compared first, then any other case.
 	switch len(name) {
 	case len("content-length"):
-		if equalFold(name, "content-length") {
+		if isHeader(name, "Content-Length", "content-length") {
 			n, ok := parseLength(bytes.TrimSpace(value))
 			if !ok || h.contentLength >= 0 {
 				h.err, h.status = "bad Content-Length", http.StatusBadRequest
@@ -187,7 +188,7 @@ func (h *head) header(l []byte) {
 			h.contentLength = n
 		}
 	case len("connection"):
-		if equalFold(name, "connection") {
+		if isHeader(name, "Connection", "connection") {
 			switch value = bytes.TrimSpace(value); {
 			case equalFold(value, "close"):
 				h.connection = connClose
@@ -196,18 +197,24 @@ func (h *head) header(l []byte) {
 			}
 		}
 	case len("content-encoding"):
-		if equalFold(name, "content-encoding") {
+		if isHeader(name, "Content-Encoding", "content-encoding") {
 			h.contentEncoding = bytes.TrimSpace(value)
 		}
 	case len("accept-encoding"):
-		if equalFold(name, "accept-encoding") {
+		if isHeader(name, "Accept-Encoding", "accept-encoding") {
 			h.acceptEncoding = bytes.TrimSpace(value)
 		}
 	case len("transfer-encoding"):
-		if equalFold(name, "transfer-encoding") {
+		if isHeader(name, "Transfer-Encoding", "transfer-encoding") {
 			h.err, h.status = "chunked request bodies are not supported; send Content-Length", http.StatusLengthRequired
 		}
 	}
+}
+
+// isHeader reports whether name is the header canonical (as usually
+// written) or lower (in lower case) in any case.
+func isHeader(name []byte, canonical, lower string) bool {
+	return string(name) == canonical || equalFold(name, lower)
 }
 
 // parseLength parses a Content-Length value as strconv.Atoi does (an
@@ -339,22 +346,47 @@ func appendStatus(out []byte, h *head, status int) []byte {
 	return out
 }
 
-// cachedDate holds the Date header line of the current second.
-type cachedDate struct {
-	sec  int64
-	line []byte
+// The Date header line of the current second is kept up to date by a
+// goroutine that runs while answers are being sent: it wakes at each
+// second's start, and stops after a second in which no answer asked for the
+// line (dateHeader starts it again). An answer then costs no clock reading.
+var (
+	dateLine    atomic.Pointer[[]byte] // "Date: ...\r\n"
+	dateUsed    atomic.Bool            // an answer used the line since the last tick
+	dateRunning atomic.Bool            // the ticking goroutine runs
+)
+
+// dateHeader returns "Date: ...\r\n" for the current second.
+func dateHeader() []byte {
+	if !dateUsed.Load() {
+		dateUsed.Store(true)
+	}
+	if p := dateLine.Load(); p != nil && dateRunning.Load() {
+		return *p
+	}
+	line := formatDate(time.Now())
+	dateLine.Store(&line)
+	if dateRunning.CompareAndSwap(false, true) {
+		go tickDate()
+	}
+	return line
 }
 
-var dateCache atomic.Pointer[cachedDate]
-
-// dateHeader returns "Date: ...\r\n" for now, formatted once per second.
-func dateHeader() []byte {
-	now := time.Now()
-	if d := dateCache.Load(); d != nil && d.sec == now.Unix() {
-		return d.line
+// tickDate renews the Date line at the start of every second until a
+// second passes without an answer.
+func tickDate() {
+	for {
+		time.Sleep(time.Second - time.Duration(time.Now().Nanosecond()))
+		if !dateUsed.Swap(false) {
+			dateRunning.Store(false)
+			return
+		}
+		line := formatDate(time.Now())
+		dateLine.Store(&line)
 	}
+}
+
+func formatDate(now time.Time) []byte {
 	line := now.UTC().AppendFormat([]byte("Date: "), http.TimeFormat)
-	line = append(line, "\r\n"...)
-	dateCache.Store(&cachedDate{sec: now.Unix(), line: line})
-	return line
+	return append(line, "\r\n"...)
 }

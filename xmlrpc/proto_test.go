@@ -2,7 +2,9 @@ package xmlrpc
 
 import (
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestParseHead covers the head parser's rules: keep-alive by protocol and
@@ -58,4 +60,31 @@ func TestParseHead(t *testing.T) {
 			t.Errorf("%q: keep-alive %v, Content-Length %d; want %v, %d", tc.raw, h.keepAlive, h.contentLength, tc.keepAlive, tc.cl)
 		}
 	}
+}
+
+// TestDateHeader checks the Date line answers carry: the current second,
+// also after the goroutine that renews it has stopped for lack of use.
+func TestDateHeader(t *testing.T) {
+	check := func() {
+		t.Helper()
+		line := string(dateHeader())
+		if !strings.HasPrefix(line, "Date: ") || !strings.HasSuffix(line, "\r\n") {
+			t.Fatalf("date line %q", line)
+		}
+		d, err := http.ParseTime(line[len("Date: ") : len(line)-2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if off := time.Since(d); off < 0 || off > 2*time.Second {
+			t.Errorf("Date %v is %v from now", d, off)
+		}
+	}
+	for range 3 {
+		check()
+		time.Sleep(600 * time.Millisecond)
+	}
+	// Unused for over two seconds: the ticker stops, the line is renewed
+	// on the next answer.
+	time.Sleep(2200 * time.Millisecond)
+	check()
 }
