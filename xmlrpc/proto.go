@@ -63,11 +63,12 @@ func (p *streamProtocol) NewSession(peer net.Addr) serve.Session {
 
 type streamSession struct {
 	s    *Server
-	body []byte // scratch for response bodies
+	body []byte   // scratch for response bodies
+	dec  *decoder // the connection's own, so that a call takes none from a pool
 }
 
 // sessionPool holds the sessions of closed connections.
-var sessionPool = sync.Pool{New: func() any { return &streamSession{body: make([]byte, 0, 1024)} }}
+var sessionPool = sync.Pool{New: func() any { return &streamSession{body: make([]byte, 0, 1024), dec: &decoder{}} }}
 
 // keepBody is the largest response buffer a recycled session keeps.
 const keepBody = 64 << 10
@@ -284,7 +285,7 @@ func (ss *streamSession) Serve(req, out []byte) ([]byte, error) {
 		}
 		return ss.simple(out, &h, h.status, h.err), closeErr(&h)
 	}
-	resp, gz, herr := ss.s.exchange(context.Background(), body, string(h.contentEncoding), string(h.acceptEncoding), ss.body[:0])
+	resp, gz, herr := ss.s.exchange(context.Background(), ss.dec, body, string(h.contentEncoding), string(h.acceptEncoding), ss.body[:0])
 	ss.body = resp[:0]
 	if herr != nil {
 		return ss.simple(out, &h, herr.status, herr.msg), closeErr(&h)
@@ -301,6 +302,9 @@ func (ss *streamSession) Serve(req, out []byte) ([]byte, error) {
 	out = append(out, resp...)
 	if cap(ss.body) > 1<<20 {
 		ss.body = nil // do not keep a large buffer for an idle connection
+	}
+	if cap(ss.dec.s.scratch) > 1<<20 {
+		ss.dec.s.scratch = nil
 	}
 	return out, closeErr(&h)
 }
