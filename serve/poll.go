@@ -226,6 +226,14 @@ func listenerFD(l net.Listener) (int, error) {
 	if derr != nil {
 		return -1, fmt.Errorf("serve: listener fd: %w", derr)
 	}
+	if _, ok := l.(*net.TCPListener); ok {
+		// The listener's own descriptor sits in Go's runtime poller,
+		// which would wake an idle thread for every new connection only
+		// to find nobody waiting in Accept: close it, and the socket lives
+		// on in the duplicate. (A Unix-domain listener stays open: its
+		// Close would remove the socket's file.)
+		l.Close()
+	}
 	return fd, nil
 }
 

@@ -1081,3 +1081,20 @@ func TestPollDeferAcceptReadsAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestPollListenerSocketClosedAtEnd checks that the loops serve a TCP
+// listener whose own descriptor they close at the start (only their
+// duplicate stays open, out of Go's runtime poller), and that the port is
+// free once Serve has returned.
+func TestPollListenerSocketClosedAtEnd(t *testing.T) {
+	forLoopArchs(t, func(t *testing.T, arch Arch) {
+		ls := startLoop(t, newBigProto(), Config{Arch: arch})
+		addr := ls.Addr().String()
+		stillServes(t, ls.dial(t))
+		ls.stop(t)
+		if c, err := net.DialTimeout("tcp", addr, 5*time.Second); err == nil {
+			c.Close()
+			t.Fatalf("%s still accepts connections after the server ended", addr)
+		}
+	})
+}
