@@ -979,12 +979,9 @@ func (l *loop) finish(c *conn, err error) {
 	l.idle.remove(c)
 	l.conns[c.fd] = nil
 	l.live--
-	if c.corked {
-		// Send the corked answer with the FIN before close, which would
-		// discard it for a reset if more input arrived meanwhile.
-		unix.Shutdown(c.fd, unix.SHUT_WR)
-	}
-	unix.Close(c.fd)
+	// A corked answer goes out with the FIN before close, which would
+	// discard it for a reset if more input arrived meanwhile.
+	poller.CloseConn(c.fd, c.corked)
 	func() {
 		defer func() {
 			if r := recover(); r != nil {

@@ -240,7 +240,8 @@ func Accept(lfd int, noDelay bool) (fd int, peer unix.Sockaddr, err error) {
 	var rsa unix.RawSockaddrAny
 	addrlen := uint32(unix.SizeofSockaddrAny)
 	for {
-		r, _, e := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(lfd), uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&addrlen)),
+		// Raw: the listener is non-blocking.
+		r, _, e := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(lfd), uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&addrlen)),
 			unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
 		switch e {
 		case 0:
@@ -375,6 +376,17 @@ func SocketError(fd int) error {
 		return os.NewSyscallError("socket", unix.Errno(v))
 	}
 	return nil
+}
+
+// CloseConn ends the connection fd, which a loop owns: with shut, it first
+// shuts down the sending side (sending corked answers and the FIN before
+// close could turn them into a reset). Both are raw system calls: neither
+// blocks on a non-blocking socket without SO_LINGER.
+func CloseConn(fd int, shut bool) {
+	if shut {
+		unix.RawSyscall(unix.SYS_SHUTDOWN, uintptr(fd), unix.SHUT_WR, 0)
+	}
+	unix.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)
 }
 
 // Close closes fd, reporting an error with the fd's number.
