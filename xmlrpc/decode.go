@@ -250,6 +250,10 @@ func (d *decoder) leaf(name string) ([]byte, error) {
 func (d *decoder) paramList(out []any) ([]any, error) {
 	for {
 		if d.s.startTag("param") {
+			if n, ok := d.s.intValue(); ok && d.s.endTag("param") {
+				out = append(out, n)
+				continue
+			}
 			v, err := d.wrapped("param")
 			if err != nil {
 				return nil, err
