@@ -985,13 +985,7 @@ func TestPollIPv6AndUnixListeners(t *testing.T) {
 				t.Logf("skip %s: %v", addr.network, err)
 				continue
 			}
-			p := newBigProto()
-			s, err := New(p, Config{Arch: arch})
-			if err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- s.ServeListener(ln) }()
+			p, stop := serveOn(t, arch, ln)
 			c, err := net.Dial(addr.network, ln.Addr().String())
 			if err != nil {
 				t.Fatal(err)
@@ -1002,12 +996,29 @@ func TestPollIPv6AndUnixListeners(t *testing.T) {
 			if err := p.nextClose(t); err != nil {
 				t.Fatalf("%s: session closed with %v", addr.network, err)
 			}
-			s.Close()
-			if err := <-done; !errors.Is(err, ErrServerClosed) {
-				t.Fatalf("%s: Serve returned %v", addr.network, err)
-			}
+			stop()
 		}
 	})
+}
+
+// serveOn serves a new bigProto on ln under arch; stop closes the server
+// and checks that Serve returned ErrServerClosed.
+func serveOn(t *testing.T, arch Arch, ln net.Listener) (p *bigProto, stop func()) {
+	t.Helper()
+	p = newBigProto()
+	s, err := New(p, Config{Arch: arch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.ServeListener(ln) }()
+	return p, func() {
+		t.Helper()
+		s.Close()
+		if err := <-done; !errors.Is(err, ErrServerClosed) {
+			t.Fatalf("%s: Serve returned %v", ln.Addr(), err)
+		}
+	}
 }
 
 // TestPollDeferAcceptReadsAtOnce serves a TCP_DEFER_ACCEPT listener, whose
@@ -1028,13 +1039,7 @@ func TestPollDeferAcceptReadsAtOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := newBigProto()
-		s, err := New(p, Config{Arch: arch})
-		if err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- s.ServeListener(ln) }()
+		p, stop := serveOn(t, arch, ln)
 		dial := func(first string) (net.Conn, *bufio.Reader) {
 			c, err := net.Dial("tcp", ln.Addr().String())
 			if err != nil {
@@ -1044,9 +1049,10 @@ func TestPollDeferAcceptReadsAtOnce(t *testing.T) {
 			io.WriteString(c, first)
 			return c, bufio.NewReader(c)
 		}
-		for range 20 {
-			c, r := dial("close\n")
-			readLine(t, r, "bye\n")
+		// ends reads the end of the server's stream and closes c, whose
+		// session must end cleanly.
+		ends := func(c net.Conn, r *bufio.Reader) {
+			t.Helper()
 			if _, err := r.ReadByte(); err != io.EOF {
 				t.Fatalf("after the last answer: %v, want EOF", err)
 			}
@@ -1054,6 +1060,11 @@ func TestPollDeferAcceptReadsAtOnce(t *testing.T) {
 			if err := p.nextClose(t); err != nil {
 				t.Fatalf("session closed with %v", err)
 			}
+		}
+		for range 20 {
+			c, r := dial("close\n")
+			readLine(t, r, "bye\n")
+			ends(c, r)
 		}
 		c, r := dial("hal")
 		time.Sleep(20 * time.Millisecond) // accepted and read before the rest comes
@@ -1068,17 +1079,8 @@ func TestPollDeferAcceptReadsAtOnce(t *testing.T) {
 		c, r = dial("one\nclose\nnever\n")
 		readLine(t, r, "ok:one\n")
 		readLine(t, r, "bye\n")
-		if _, err := r.ReadByte(); err != io.EOF {
-			t.Fatalf("after close: %v, want EOF", err)
-		}
-		c.Close()
-		if err := p.nextClose(t); err != nil {
-			t.Fatalf("session closed with %v", err)
-		}
-		s.Close()
-		if err := <-done; !errors.Is(err, ErrServerClosed) {
-			t.Fatalf("Serve returned %v", err)
-		}
+		ends(c, r)
+		stop()
 	})
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"math"
 	"net"
 	"net/http"
 	"slices"
@@ -221,25 +220,11 @@ func isHeader(name []byte, canonical, lower string) bool {
 // parseLength parses a Content-Length value as strconv.Atoi does (an
 // optional sign, decimal digits), refusing negative numbers and overflow.
 func parseLength(v []byte) (int, bool) {
-	neg := false
-	if len(v) > 0 && (v[0] == '+' || v[0] == '-') {
-		neg = v[0] == '-'
-		v = v[1:]
+	if bytes.IndexByte(v, '_') >= 0 {
+		return 0, false // parseInt's digit separators are Python's, not HTTP's
 	}
-	if len(v) == 0 {
-		return 0, false
-	}
-	n := 0
-	for _, c := range v {
-		if c < '0' || c > '9' || n > (math.MaxInt-int(c-'0'))/10 {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	if neg && n != 0 {
-		return 0, false
-	}
-	return n, true
+	n, ok := parseInt(v)
+	return n, ok && n >= 0
 }
 
 func equalFold(b []byte, s string) bool {
