@@ -798,6 +798,7 @@ func (l *loop) answerBuffered(c *conn) {
 // connection once what was answered is sent.
 func (l *loop) answer(c *conn, data []byte) (rest []byte) {
 	p := l.e.proto
+	sp, _ := c.sess.(SessionSplitter)
 	c.backlog = false
 	start := 0
 	defer func() {
@@ -812,7 +813,13 @@ func (l *loop) answer(c *conn, data []byte) (rest []byte) {
 			l.heldBack++
 			break
 		}
-		n, err := p.Split(data[start:])
+		var n int
+		var err error
+		if sp != nil {
+			n, err = sp.Split(data[start:])
+		} else {
+			n, err = p.Split(data[start:])
+		}
 		if err != nil {
 			l.endAfterSend(c, err)
 			return nil

@@ -35,20 +35,36 @@ type streamProtocol struct{ s *Server }
 // chunked, a body over the limit) is returned alone, and Session answers it
 // with an error and closes the connection.
 func (p *streamProtocol) Split(buf []byte) (int, error) {
-	h := parseHead(buf)
+	return frame(parseHead(buf), buf, p.s.opts.MaxBody)
+}
+
+// frame is Split for buf, whose head is h.
+func frame(h head, buf []byte, maxBody int) (int, error) {
 	if h.end == 0 {
 		if len(buf) > MaxHeader {
 			return 0, fmt.Errorf("HTTP request head exceeds %d bytes", MaxHeader)
 		}
 		return 0, nil
 	}
-	if h.err != "" || h.contentLength < 0 || h.contentLength > p.s.opts.MaxBody {
+	if h.err != "" || h.contentLength < 0 || h.contentLength > maxBody {
 		return h.end, nil
 	}
 	if len(buf) < h.end+h.contentLength {
 		return 0, nil
 	}
 	return h.end + h.contentLength, nil
+}
+
+// Split frames the connection's next request as the protocol's Split does
+// (the session is a serve.SessionSplitter) and keeps its parsed head for the
+// Serve that follows, so that a request's head is parsed once.
+func (ss *streamSession) Split(buf []byte) (int, error) {
+	h := parseHead(buf)
+	n, err := frame(h, buf, ss.s.opts.MaxBody)
+	if n > 0 {
+		ss.split, ss.splitAt, ss.splitLen = h, &buf[0], n
+	}
+	return n, err
 }
 
 // NewSession starts the state of one connection: a reusable response
@@ -64,6 +80,12 @@ type streamSession struct {
 	s    *Server
 	body []byte   // scratch for response bodies
 	dec  *decoder // the connection's own, so that a call takes none from a pool
+
+	// split is the head the session's Split parsed last, of the request
+	// of splitLen bytes at splitAt; Serve uses it for that request.
+	split    head
+	splitAt  *byte
+	splitLen int
 }
 
 // sessionPool holds the sessions of closed connections.
@@ -78,6 +100,7 @@ func (ss *streamSession) Close(error) {
 		ss.body = make([]byte, 0, 1024)
 	}
 	ss.s = nil
+	ss.split, ss.splitAt = head{}, nil
 	sessionPool.Put(ss)
 }
 
@@ -245,7 +268,13 @@ func equalFold(b []byte, s string) bool {
 
 // Serve answers one framed HTTP request.
 func (ss *streamSession) Serve(req, out []byte) ([]byte, error) {
-	h := parseHead(req)
+	var h head
+	if len(req) > 0 && &req[0] == ss.splitAt && len(req) == ss.splitLen {
+		h = ss.split
+	} else {
+		h = parseHead(req)
+	}
+	ss.split, ss.splitAt = head{}, nil
 	body := req[h.end:]
 	// A body that Split did not frame cannot be skipped: close after the
 	// answer.

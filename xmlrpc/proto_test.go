@@ -1,10 +1,15 @@
 package xmlrpc
 
 import (
+	"fmt"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/netkit-go/netkit/serve"
 )
 
 // TestParseHead covers the head parser's rules: keep-alive by protocol and
@@ -87,4 +92,60 @@ func TestDateHeader(t *testing.T) {
 	// on the next answer.
 	time.Sleep(2200 * time.Millisecond)
 	check()
+}
+
+// TestSessionSplitMatchesProtocol checks that a session framing its own
+// requests (and handing the parsed head to Serve) answers exactly as the
+// protocol's Split followed by Serve, also for requests served without
+// their session's Split.
+func TestSessionSplitMatchesProtocol(t *testing.T) {
+	body := "<?xml version='1.0'?><methodCall><methodName>addtogether</methodName><params><param><value><int>2</int></value></param><param><value><int>3</int></value></param></params></methodCall>"
+	post := func(extra string) string {
+		return "POST /RPC2 HTTP/1.1\r\nHost: x\r\n" + extra + "Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
+	}
+	p := NewDemoServer(ServerOptions{MaxBody: 1 << 16}).StreamProtocol()
+	date := regexp.MustCompile(`\r\nDate: [^\r]*\r\n`)
+	for _, raw := range []string{
+		post(""), post("Connection: close\r\n"), post("Accept-Encoding: gzip\r\n"),
+		"POST /RPC2 HTTP/1.0\r\nContent-Length: 1\r\n\r\nx", "GET / HTTP/1.1\r\n\r\n",
+		"POST /other HTTP/1.1\r\nContent-Length: 0\r\n\r\n", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"POST / HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n", "BAD\r\n\r\n",
+	} {
+		buf := []byte(raw + raw) // two requests in a row, as pipelined
+		answer := func(own bool) string {
+			sess := p.NewSession(nil)
+			defer sess.Close(nil)
+			var out []byte
+			for start := 0; start < len(buf); {
+				split := p.Split
+				if own {
+					split = sess.(serve.SessionSplitter).Split
+				}
+				n, err := split(buf[start:])
+				if err != nil || n == 0 {
+					return fmt.Sprintf("%s split %d %v", out, n, err)
+				}
+				var serr error
+				out, serr = sess.Serve(buf[start:start+n], out)
+				start += n
+				if serr != nil {
+					return fmt.Sprintf("%s serve %v", out, serr)
+				}
+			}
+			return string(out)
+		}
+		own, protocol := date.ReplaceAllString(answer(true), "\r\n"), date.ReplaceAllString(answer(false), "\r\n")
+		if own != protocol {
+			t.Errorf("%q:\nsession's Split: %q\nprotocol's Split: %q", raw, own, protocol)
+		}
+	}
+	// Serve without the session's Split, after a Split of other bytes.
+	sess := p.NewSession(nil)
+	other := []byte(post(""))
+	sess.(serve.SessionSplitter).Split(other)
+	req := []byte(post("Connection: close\r\n"))
+	out, err := sess.Serve(req, nil)
+	if err != serve.ErrClose || !strings.Contains(string(out), "Connection: close") {
+		t.Errorf("Serve after a Split of other bytes: %v\n%s", err, out)
+	}
 }
