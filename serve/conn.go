@@ -51,13 +51,7 @@ func connLoop(p Protocol, cfg Config, c net.Conn, stopping func() bool) (err err
 		// Answer every complete request already buffered.
 		start := 0
 		for {
-			var n int
-			var serr error
-			if sp != nil {
-				n, serr = sp.Split(buf[start:])
-			} else {
-				n, serr = p.Split(buf[start:])
-			}
+			n, serr := split(p, sp, buf[start:])
 			if serr != nil {
 				return serr
 			}

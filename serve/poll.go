@@ -813,13 +813,7 @@ func (l *loop) answer(c *conn, data []byte) (rest []byte) {
 			l.heldBack++
 			break
 		}
-		var n int
-		var err error
-		if sp != nil {
-			n, err = sp.Split(data[start:])
-		} else {
-			n, err = p.Split(data[start:])
-		}
+		n, err := split(p, sp, data[start:])
 		if err != nil {
 			l.endAfterSend(c, err)
 			return nil

@@ -53,6 +53,15 @@ type SessionSplitter interface {
 	Split(buf []byte) (int, error)
 }
 
+// split frames the next request in buf with sp, the session's own Split,
+// when the session has one, else with p's.
+func split(p Protocol, sp SessionSplitter, buf []byte) (int, error) {
+	if sp != nil {
+		return sp.Split(buf)
+	}
+	return p.Split(buf)
+}
+
 // IncompleteError reports that the peer closed the connection after sending
 // N bytes of a request that never became complete.
 type IncompleteError struct {
