@@ -39,6 +39,7 @@ func connLoop(p Protocol, cfg Config, c net.Conn, stopping func() bool) (err err
 		sess.Close(err)
 	}()
 
+	sp, _ := sess.(SessionSplitter)
 	buf := make([]byte, 0, readChunk)
 	var out []byte
 	// deadline is when the request being read must be complete: IdleTimeout
@@ -50,7 +51,7 @@ func connLoop(p Protocol, cfg Config, c net.Conn, stopping func() bool) (err err
 		// Answer every complete request already buffered.
 		start := 0
 		for {
-			n, serr := p.Split(buf[start:])
+			n, serr := split(p, sp, buf[start:])
 			if serr != nil {
 				return serr
 			}

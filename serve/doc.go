@@ -23,7 +23,8 @@
 // The life of a connection, in every architecture:
 //
 //	accept -> NewSession
-//	loop:  read -> Split -> Serve for each complete request -> write answers
+//	loop:  read -> Split (the Session's if it is a SessionSplitter) -> Serve
+//	       for each complete request -> write answers
 //	end:   peer closed (Flush if the Session is a Flusher), idle timeout,
 //	       request too large, Split or Serve error, or server shutdown
 //	       -> close -> Session.Close(why) -> one log line

@@ -985,13 +985,7 @@ func TestPollIPv6AndUnixListeners(t *testing.T) {
 				t.Logf("skip %s: %v", addr.network, err)
 				continue
 			}
-			p := newBigProto()
-			s, err := New(p, Config{Arch: arch})
-			if err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- s.ServeListener(ln) }()
+			p, stop := serveOn(t, arch, ln)
 			c, err := net.Dial(addr.network, ln.Addr().String())
 			if err != nil {
 				t.Fatal(err)
@@ -1002,10 +996,107 @@ func TestPollIPv6AndUnixListeners(t *testing.T) {
 			if err := p.nextClose(t); err != nil {
 				t.Fatalf("%s: session closed with %v", addr.network, err)
 			}
-			s.Close()
-			if err := <-done; !errors.Is(err, ErrServerClosed) {
-				t.Fatalf("%s: Serve returned %v", addr.network, err)
+			stop()
+		}
+	})
+}
+
+// serveOn serves a new bigProto on ln under arch; stop closes the server
+// and checks that Serve returned ErrServerClosed.
+func serveOn(t *testing.T, arch Arch, ln net.Listener) (p *bigProto, stop func()) {
+	t.Helper()
+	p = newBigProto()
+	s, err := New(p, Config{Arch: arch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.ServeListener(ln) }()
+	return p, func() {
+		t.Helper()
+		s.Close()
+		if err := <-done; !errors.Is(err, ErrServerClosed) {
+			t.Fatalf("%s: Serve returned %v", ln.Addr(), err)
+		}
+	}
+}
+
+// TestPollDeferAcceptReadsAtOnce serves a TCP_DEFER_ACCEPT listener, whose
+// connections the loops read as soon as they accept them: a one-request
+// connection that ends with its answer, one that sends its request in two
+// parts, a conversation, and a pipelined batch that ends the connection
+// in its middle all get exactly the answers they would get otherwise.
+func TestPollDeferAcceptReadsAtOnce(t *testing.T) {
+	forLoopArchs(t, func(t *testing.T, arch Arch) {
+		lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
+			var serr error
+			rc.Control(func(fd uintptr) {
+				serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_DEFER_ACCEPT, 1)
+			})
+			return serr
+		}}
+		ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, stop := serveOn(t, arch, ln)
+		dial := func(first string) (net.Conn, *bufio.Reader) {
+			c, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
 			}
+			c.SetDeadline(time.Now().Add(20 * time.Second))
+			io.WriteString(c, first)
+			return c, bufio.NewReader(c)
+		}
+		// ends reads the end of the server's stream and closes c, whose
+		// session must end cleanly.
+		ends := func(c net.Conn, r *bufio.Reader) {
+			t.Helper()
+			if _, err := r.ReadByte(); err != io.EOF {
+				t.Fatalf("after the last answer: %v, want EOF", err)
+			}
+			c.Close()
+			if err := p.nextClose(t); err != nil {
+				t.Fatalf("session closed with %v", err)
+			}
+		}
+		for range 20 {
+			c, r := dial("close\n")
+			readLine(t, r, "bye\n")
+			ends(c, r)
+		}
+		c, r := dial("hal")
+		time.Sleep(20 * time.Millisecond) // accepted and read before the rest comes
+		io.WriteString(c, "f\nsecond\n")
+		readLine(t, r, "ok:half\n")
+		readLine(t, r, "ok:second\n")
+		stillServes(t, c)
+		c.Close()
+		if err := p.nextClose(t); err != nil {
+			t.Fatalf("session closed with %v", err)
+		}
+		c, r = dial("one\nclose\nnever\n")
+		readLine(t, r, "ok:one\n")
+		readLine(t, r, "bye\n")
+		ends(c, r)
+		stop()
+	})
+}
+
+// TestPollListenerSocketClosedAtEnd checks that the loops serve a TCP
+// listener whose own descriptor they close at the start (only their
+// duplicate stays open, out of Go's runtime poller), and that the port is
+// free once Serve has returned.
+func TestPollListenerSocketClosedAtEnd(t *testing.T) {
+	forLoopArchs(t, func(t *testing.T, arch Arch) {
+		ls := startLoop(t, newBigProto(), Config{Arch: arch})
+		addr := ls.Addr().String()
+		stillServes(t, ls.dial(t))
+		ls.stop(t)
+		if c, err := net.DialTimeout("tcp", addr, 5*time.Second); err == nil {
+			c.Close()
+			t.Fatalf("%s still accepts connections after the server ended", addr)
 		}
 	})
 }

@@ -43,6 +43,25 @@ type Flusher interface {
 	Flush(rest, out []byte) ([]byte, error)
 }
 
+// A SessionSplitter is a Session that frames its own connection's
+// requests: servers call its Split, which has the contract of
+// Protocol.Split, instead of the Protocol's. A session can so keep what it
+// learned framing a request (a parsed HTTP head, say) for the Serve that
+// follows: servers call Serve only with the bytes the last Split returned
+// the length of, at the same place in memory.
+type SessionSplitter interface {
+	Split(buf []byte) (int, error)
+}
+
+// split frames the next request in buf with sp, the session's own Split,
+// when the session has one, else with p's.
+func split(p Protocol, sp SessionSplitter, buf []byte) (int, error) {
+	if sp != nil {
+		return sp.Split(buf)
+	}
+	return p.Split(buf)
+}
+
 // IncompleteError reports that the peer closed the connection after sending
 // N bytes of a request that never became complete.
 type IncompleteError struct {

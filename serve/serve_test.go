@@ -565,3 +565,46 @@ func TestMaxConns(t *testing.T) {
 		})
 	}
 }
+
+// selfSplitProto is lineProto whose sessions frame their own requests
+// (SessionSplitter): its own Split fails, so a server that called it would
+// end every connection.
+type selfSplitProto struct{ lineProto }
+
+func (p *selfSplitProto) Split([]byte) (int, error) {
+	return 0, errors.New("the protocol's Split was called")
+}
+
+func (p *selfSplitProto) NewSession(net.Addr) Session {
+	return &selfSplitSession{lineSession{p: &p.lineProto}}
+}
+
+type selfSplitSession struct{ lineSession }
+
+func (s *selfSplitSession) Split(buf []byte) (int, error) { return s.p.Split(buf) }
+
+// TestSessionSplitter checks that every in-process architecture frames a
+// SessionSplitter's requests with the session's Split.
+func TestSessionSplitter(t *testing.T) {
+	for _, arch := range Architectures() {
+		if !goroutineArch(arch) {
+			continue
+		}
+		t.Run(string(arch), func(t *testing.T) {
+			s := startServer(t, &selfSplitProto{}, Config{Arch: arch})
+			c, err := net.Dial("tcp", s.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(20 * time.Second))
+			io.WriteString(c, "a\nb\n")
+			r := bufio.NewReader(c)
+			for _, want := range []string{"ok:a\n", "ok:b\n"} {
+				if got, err := r.ReadString('\n'); err != nil || got != want {
+					t.Fatalf("got %q, %v; want %q", got, err, want)
+				}
+			}
+		})
+	}
+}

@@ -272,3 +272,26 @@ func TestAppendFloat(t *testing.T) {
 		}
 	}
 }
+
+// TestIntFastPath checks that the integer fast path decodes as the general
+// decoder does, and leaves to it what it does not take.
+func TestIntFastPath(t *testing.T) {
+	for _, v := range []string{"15", "-7", "+3", "0012", "9223372036854775807", "-9223372036854775808",
+		"9223372036854775808", "1_000", " 5", "5 ", "\v5", "&#53;", "", "-", "12345678901234567890123", "5\r"} {
+		for _, typ := range []string{"int", "i4"} {
+			val := "<value><" + typ + ">" + v + "</" + typ + "></value>"
+			fast := "<?xml version='1.0'?><methodCall><methodName>m</methodName><params><param>" + val + "</param></params></methodCall>"
+			// The same value inside an array takes the general path.
+			general := "<?xml version='1.0'?><methodCall><methodName>m</methodName><params><param><value><array><data>" + val + "</data></array></value></param></params></methodCall>"
+			fc, ferr := ParseCall([]byte(fast))
+			gc, gerr := ParseCall([]byte(general))
+			if (ferr == nil) != (gerr == nil) {
+				t.Errorf("<%s>%q</%s>: fast path error %v, general %v", typ, v, typ, ferr, gerr)
+				continue
+			}
+			if ferr == nil && fc.Params[0] != gc.Params[0].([]any)[0] {
+				t.Errorf("<%s>%q</%s>: fast path %v, general %v", typ, v, typ, fc.Params[0], gc.Params[0])
+			}
+		}
+	}
+}

@@ -249,6 +249,18 @@ func (d *decoder) leaf(name string) ([]byte, error) {
 // paramList decodes the <param>s of a <params> element and its end tag.
 func (d *decoder) paramList(out []any) ([]any, error) {
 	for {
+		if d.s.startTag("param") {
+			if n, ok := d.s.intValue(); ok && d.s.endTag("param") {
+				out = append(out, n)
+				continue
+			}
+			v, err := d.wrapped("param")
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+			continue
+		}
 		kind, name, err := d.tag()
 		if err != nil {
 			return nil, err
@@ -270,6 +282,13 @@ func (d *decoder) paramList(out []any) ([]any, error) {
 
 // wrapped decodes <value>...</value></outer>.
 func (d *decoder) wrapped(outer string) (any, error) {
+	if d.s.startTag("value") {
+		v, err := d.value()
+		if err != nil {
+			return nil, err
+		}
+		return v, d.expectEnd(outer)
+	}
 	kind, name, err := d.tag()
 	if err != nil {
 		return nil, err
@@ -317,6 +336,18 @@ func (d *decoder) fault() (*Fault, error) {
 // value decodes the content of a <value> element after its start tag, and
 // its end tag.
 func (d *decoder) value() (any, error) {
+	if b := d.s.buf[d.s.pos:]; len(b) > 1 && b[0] == '<' && isNameByte(b[1]) {
+		// A typed value, the common case: no text to take first.
+		kind, name, err := d.s.next()
+		if err != nil {
+			return nil, err
+		}
+		v, err := d.typed(kind, name)
+		if err != nil {
+			return nil, err
+		}
+		return v, d.expectEnd("value")
+	}
 	t, err := d.s.text()
 	if err != nil {
 		return nil, err

@@ -15,9 +15,7 @@ func NewDemoServer(opts ServerOptions) *Server {
 	s := NewServer(opts)
 	s.RegisterMethod("addtogether", AddTogether,
 		"addtogether(*things) => things[0] + things[1] + ...\n\nAdds numbers, concatenates strings or arrays.")
-	s.mu.Lock()
-	s.methods["addtogether"].sig = []any{[]any{"int", "int"}, []any{"double", "double"}, []any{"string", "string"}, []any{"array", "array"}}
-	s.mu.Unlock()
+	s.setSignature("addtogether", []any{[]any{"int", "int"}, []any{"double", "double"}, []any{"string", "string"}, []any{"array", "array"}})
 	if err := s.Register("quadratic", Quadratic,
 		"quadratic(a, b, c) => the distinct real roots of a*x*x + b*x + c, sorted."); err != nil {
 		panic(err) // a programming error in this file

@@ -28,8 +28,8 @@ func (e *httpError) Error() string { return e.msg }
 // exchange runs one POST after HTTP framing: it decodes body according to
 // contentEncoding, dispatches it, and returns the response body appended to
 // dst and whether it is gzip-compressed (when acceptEncoding allows and the
-// body is large enough).
-func (s *Server) exchange(ctx context.Context, body []byte, contentEncoding, acceptEncoding string, dst []byte) ([]byte, bool, *httpError) {
+// body is large enough). d, if not nil, is the decoder to use.
+func (s *Server) exchange(ctx context.Context, d *decoder, body []byte, contentEncoding, acceptEncoding string, dst []byte) ([]byte, bool, *httpError) {
 	switch ce := strings.TrimSpace(contentEncoding); {
 	case ce == "" || strings.EqualFold(ce, "identity"):
 	case strings.EqualFold(ce, "gzip"):
@@ -41,7 +41,11 @@ func (s *Server) exchange(ctx context.Context, body []byte, contentEncoding, acc
 		return dst, false, &httpError{http.StatusUnsupportedMediaType, fmt.Sprintf("encoding %q not supported", ce)}
 	}
 	start := len(dst)
-	dst = s.Dispatch(ctx, body, dst)
+	if d != nil {
+		dst = s.dispatch(ctx, d, body, dst)
+	} else {
+		dst = s.Dispatch(ctx, body, dst)
+	}
 	if len(dst)-start > gzipThreshold && acceptsGzip(acceptEncoding) {
 		z := gzipPool.Get().(*gzipBuf)
 		z.buf.Reset()
@@ -142,7 +146,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "reading request body: "+err.Error(), status)
 		return
 	}
-	resp, gz, herr := s.exchange(r.Context(), body, r.Header.Get("Content-Encoding"), r.Header.Get("Accept-Encoding"), nil)
+	resp, gz, herr := s.exchange(r.Context(), nil, body, r.Header.Get("Content-Encoding"), r.Header.Get("Accept-Encoding"), nil)
 	if herr != nil {
 		http.Error(w, herr.msg, herr.status)
 		return

@@ -35,22 +35,36 @@ type streamProtocol struct{ s *Server }
 // chunked, a body over the limit) is returned alone, and Session answers it
 // with an error and closes the connection.
 func (p *streamProtocol) Split(buf []byte) (int, error) {
-	i := bytes.Index(buf, []byte("\r\n\r\n"))
-	if i < 0 {
+	return frame(parseHead(buf), buf, p.s.opts.MaxBody)
+}
+
+// frame is Split for buf, whose head is h.
+func frame(h head, buf []byte, maxBody int) (int, error) {
+	if h.end == 0 {
 		if len(buf) > MaxHeader {
 			return 0, fmt.Errorf("HTTP request head exceeds %d bytes", MaxHeader)
 		}
 		return 0, nil
 	}
-	head := i + 4
-	h := parseHead(buf[:head])
-	if h.err != "" || h.contentLength < 0 || h.contentLength > p.s.opts.MaxBody {
-		return head, nil
+	if h.err != "" || h.contentLength < 0 || h.contentLength > maxBody {
+		return h.end, nil
 	}
-	if len(buf) < head+h.contentLength {
+	if len(buf) < h.end+h.contentLength {
 		return 0, nil
 	}
-	return head + h.contentLength, nil
+	return h.end + h.contentLength, nil
+}
+
+// Split frames the connection's next request as the protocol's Split does
+// (the session is a serve.SessionSplitter) and keeps its parsed head for the
+// Serve that follows, so that a request's head is parsed once.
+func (ss *streamSession) Split(buf []byte) (int, error) {
+	h := parseHead(buf)
+	n, err := frame(h, buf, ss.s.opts.MaxBody)
+	if n > 0 {
+		ss.split, ss.splitAt, ss.splitLen = h, &buf[0], n
+	}
+	return n, err
 }
 
 // NewSession starts the state of one connection: a reusable response
@@ -64,11 +78,18 @@ func (p *streamProtocol) NewSession(peer net.Addr) serve.Session {
 
 type streamSession struct {
 	s    *Server
-	body []byte // scratch for response bodies
+	body []byte   // scratch for response bodies
+	dec  *decoder // the connection's own, so that a call takes none from a pool
+
+	// split is the head the session's Split parsed last, of the request
+	// of splitLen bytes at splitAt; Serve uses it for that request.
+	split    head
+	splitAt  *byte
+	splitLen int
 }
 
 // sessionPool holds the sessions of closed connections.
-var sessionPool = sync.Pool{New: func() any { return &streamSession{body: make([]byte, 0, 1024)} }}
+var sessionPool = sync.Pool{New: func() any { return &streamSession{body: make([]byte, 0, 1024), dec: &decoder{}} }}
 
 // keepBody is the largest response buffer a recycled session keeps.
 const keepBody = 64 << 10
@@ -79,6 +100,7 @@ func (ss *streamSession) Close(error) {
 		ss.body = make([]byte, 0, 1024)
 	}
 	ss.s = nil
+	ss.split, ss.splitAt = head{}, nil
 	sessionPool.Put(ss)
 }
 
@@ -88,20 +110,51 @@ const maxHead = 256
 
 // head is what the server needs from an HTTP request head.
 type head struct {
+	end             int // length of the head with its empty line; 0: incomplete
 	method, path    []byte
 	http10          bool
 	keepAlive       bool
-	contentLength   int // -1 when absent
+	connection      int8 // the last Connection header: 0 none, connClose, connKeepAlive
+	contentLength   int  // -1 when absent
 	contentEncoding []byte
 	acceptEncoding  []byte
 	err             string // why the head cannot be served
 	status          int
 }
 
-// parseHead parses a request head ending in CRLF CRLF.
-func parseHead(b []byte) head {
-	h := head{contentLength: -1}
-	line, rest, _ := bytes.Cut(b, []byte("\r\n"))
+// Values of head.connection.
+const (
+	connClose     = 1
+	connKeepAlive = 2
+)
+
+// parseHead parses the request head at the start of b, which ends at the
+// first empty line (CRLF CRLF). It is one pass over the head's lines and
+// allocates nothing for a head that can be served. h.end is 0 when b does
+// not hold the whole head yet.
+func parseHead(b []byte) (h head) {
+	line, n := nextLine(b, 0)
+	if n < 0 {
+		return h
+	}
+	h.contentLength = -1
+	for p := n; ; {
+		l, next := nextLine(b, p)
+		if next < 0 {
+			return head{}
+		}
+		if len(l) == 0 {
+			h.end = next
+			break
+		}
+		p = next
+		if h.err == "" {
+			h.header(l)
+		}
+	}
+	if h.err != "" {
+		return h
+	}
 	m, rl, ok1 := bytes.Cut(line, []byte(" "))
 	target, proto, ok2 := bytes.Cut(rl, []byte(" "))
 	if !ok1 || !ok2 || len(m) == 0 || len(target) == 0 {
@@ -111,47 +164,90 @@ func parseHead(b []byte) head {
 	h.method, h.path = m, target
 	switch string(proto) {
 	case "HTTP/1.1":
-		h.keepAlive = true
+		h.keepAlive = h.connection != connClose
 	case "HTTP/1.0":
 		h.http10 = true
+		h.keepAlive = h.connection == connKeepAlive
 	default:
 		h.err, h.status = fmt.Sprintf("unsupported protocol %q", clip(proto)), http.StatusHTTPVersionNotSupported
-		return h
-	}
-	for len(rest) > 2 {
-		var l []byte
-		l, rest, _ = bytes.Cut(rest, []byte("\r\n"))
-		name, value, ok := bytes.Cut(l, []byte(":"))
-		if !ok {
-			h.err, h.status = "malformed header line", http.StatusBadRequest
-			return h
-		}
-		value = bytes.TrimSpace(value)
-		switch {
-		case equalFold(name, "content-length"):
-			n, err := strconv.Atoi(string(value))
-			if err != nil || n < 0 || h.contentLength >= 0 {
-				h.err, h.status = "bad Content-Length", http.StatusBadRequest
-				return h
-			}
-			h.contentLength = n
-		case equalFold(name, "connection"):
-			switch {
-			case equalFold(value, "close"):
-				h.keepAlive = false
-			case equalFold(value, "keep-alive"):
-				h.keepAlive = true
-			}
-		case equalFold(name, "content-encoding"):
-			h.contentEncoding = value
-		case equalFold(name, "accept-encoding"):
-			h.acceptEncoding = value
-		case equalFold(name, "transfer-encoding"):
-			h.err, h.status = "chunked request bodies are not supported; send Content-Length", http.StatusLengthRequired
-			return h
-		}
 	}
 	return h
+}
+
+// nextLine returns the line of b that starts at p, without its CRLF, and
+// where the next line starts; -1 when the line is not complete. A bare LF
+// is part of the line.
+func nextLine(b []byte, p int) ([]byte, int) {
+	for q := p; ; {
+		i := bytes.IndexByte(b[q:], '\n')
+		if i < 0 {
+			return nil, -1
+		}
+		q += i
+		if q > p && b[q-1] == '\r' {
+			return b[p : q-1], q + 1
+		}
+		q++
+	}
+}
+
+// header takes in one header line.
+func (h *head) header(l []byte) {
+	name, value, ok := bytes.Cut(l, []byte(":"))
+	if !ok {
+		h.err, h.status = "malformed header line", http.StatusBadRequest
+		return
+	}
+	// The length picks the one name to compare; the usual spelling is
+	// compared first, then any other case.
+	switch len(name) {
+	case len("content-length"):
+		if isHeader(name, "Content-Length", "content-length") {
+			n, ok := parseLength(bytes.TrimSpace(value))
+			if !ok || h.contentLength >= 0 {
+				h.err, h.status = "bad Content-Length", http.StatusBadRequest
+				return
+			}
+			h.contentLength = n
+		}
+	case len("connection"):
+		if isHeader(name, "Connection", "connection") {
+			switch value = bytes.TrimSpace(value); {
+			case equalFold(value, "close"):
+				h.connection = connClose
+			case equalFold(value, "keep-alive"):
+				h.connection = connKeepAlive
+			}
+		}
+	case len("content-encoding"):
+		if isHeader(name, "Content-Encoding", "content-encoding") {
+			h.contentEncoding = bytes.TrimSpace(value)
+		}
+	case len("accept-encoding"):
+		if isHeader(name, "Accept-Encoding", "accept-encoding") {
+			h.acceptEncoding = bytes.TrimSpace(value)
+		}
+	case len("transfer-encoding"):
+		if isHeader(name, "Transfer-Encoding", "transfer-encoding") {
+			h.err, h.status = "chunked request bodies are not supported; send Content-Length", http.StatusLengthRequired
+		}
+	}
+}
+
+// isHeader reports whether name is the header canonical (as usually
+// written) or lower (in lower case) in any case.
+func isHeader(name []byte, canonical, lower string) bool {
+	return string(name) == canonical || equalFold(name, lower)
+}
+
+// parseLength parses a Content-Length value as strconv.Atoi does (an
+// optional sign, decimal digits), refusing negative numbers and overflow.
+func parseLength(v []byte) (int, bool) {
+	if bytes.IndexByte(v, '_') >= 0 {
+		return 0, false // parseInt's digit separators are Python's, not HTTP's
+	}
+	n, ok := parseInt(v)
+	return n, ok && n >= 0
 }
 
 func equalFold(b []byte, s string) bool {
@@ -172,9 +268,14 @@ func equalFold(b []byte, s string) bool {
 
 // Serve answers one framed HTTP request.
 func (ss *streamSession) Serve(req, out []byte) ([]byte, error) {
-	i := bytes.Index(req, []byte("\r\n\r\n"))
-	h := parseHead(req[:i+4])
-	body := req[i+4:]
+	var h head
+	if len(req) > 0 && &req[0] == ss.splitAt && len(req) == ss.splitLen {
+		h = ss.split
+	} else {
+		h = parseHead(req)
+	}
+	ss.split, ss.splitAt = head{}, nil
+	body := req[h.end:]
 	// A body that Split did not frame cannot be skipped: close after the
 	// answer.
 	unframed := h.contentLength > ss.s.opts.MaxBody || h.contentLength < 0 && string(h.method) == "POST"
@@ -198,7 +299,7 @@ func (ss *streamSession) Serve(req, out []byte) ([]byte, error) {
 		}
 		return ss.simple(out, &h, h.status, h.err), closeErr(&h)
 	}
-	resp, gz, herr := ss.s.exchange(context.Background(), body, string(h.contentEncoding), string(h.acceptEncoding), ss.body[:0])
+	resp, gz, herr := ss.s.exchange(context.Background(), ss.dec, body, string(h.contentEncoding), string(h.acceptEncoding), ss.body[:0])
 	ss.body = resp[:0]
 	if herr != nil {
 		return ss.simple(out, &h, herr.status, herr.msg), closeErr(&h)
@@ -215,6 +316,9 @@ func (ss *streamSession) Serve(req, out []byte) ([]byte, error) {
 	out = append(out, resp...)
 	if cap(ss.body) > 1<<20 {
 		ss.body = nil // do not keep a large buffer for an idle connection
+	}
+	if cap(ss.dec.s.scratch) > 1<<20 {
+		ss.dec.s.scratch = nil
 	}
 	return out, closeErr(&h)
 }
@@ -260,22 +364,47 @@ func appendStatus(out []byte, h *head, status int) []byte {
 	return out
 }
 
-// cachedDate holds the Date header line of the current second.
-type cachedDate struct {
-	sec  int64
-	line []byte
+// The Date header line of the current second is kept up to date by a
+// goroutine that runs while answers are being sent: it wakes at each
+// second's start, and stops after a second in which no answer asked for the
+// line (dateHeader starts it again). An answer then costs no clock reading.
+var (
+	dateLine    atomic.Pointer[[]byte] // "Date: ...\r\n"
+	dateUsed    atomic.Bool            // an answer used the line since the last tick
+	dateRunning atomic.Bool            // the ticking goroutine runs
+)
+
+// dateHeader returns "Date: ...\r\n" for the current second.
+func dateHeader() []byte {
+	if !dateUsed.Load() {
+		dateUsed.Store(true)
+	}
+	if p := dateLine.Load(); p != nil && dateRunning.Load() {
+		return *p
+	}
+	line := formatDate(time.Now())
+	dateLine.Store(&line)
+	if dateRunning.CompareAndSwap(false, true) {
+		go tickDate()
+	}
+	return line
 }
 
-var dateCache atomic.Pointer[cachedDate]
-
-// dateHeader returns "Date: ...\r\n" for now, formatted once per second.
-func dateHeader() []byte {
-	now := time.Now()
-	if d := dateCache.Load(); d != nil && d.sec == now.Unix() {
-		return d.line
+// tickDate renews the Date line at the start of every second until a
+// second passes without an answer.
+func tickDate() {
+	for {
+		time.Sleep(time.Second - time.Duration(time.Now().Nanosecond()))
+		if !dateUsed.Swap(false) {
+			dateRunning.Store(false)
+			return
+		}
+		line := formatDate(time.Now())
+		dateLine.Store(&line)
 	}
+}
+
+func formatDate(now time.Time) []byte {
 	line := now.UTC().AppendFormat([]byte("Date: "), http.TimeFormat)
-	line = append(line, "\r\n"...)
-	dateCache.Store(&cachedDate{sec: now.Unix(), line: line})
-	return line
+	return append(line, "\r\n"...)
 }

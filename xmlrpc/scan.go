@@ -238,6 +238,63 @@ func (s *scanner) endTag(name string) bool {
 	return true
 }
 
+// startTag consumes optional whitespace and exactly "<name>" if they come
+// next, and reports whether it did: the fast path of the tags XML-RPC
+// expects, as endTag is for end tags. Anything else is left for next.
+func (s *scanner) startTag(name string) bool {
+	p := s.pos
+	for p < len(s.buf) && isSpace(s.buf[p]) {
+		p++
+	}
+	rest := s.buf[p:]
+	if len(rest) < len(name)+2 || rest[0] != '<' || rest[len(name)+1] != '>' || string(rest[1:1+len(name)]) != name {
+		return false
+	}
+	s.pos = p + len(name) + 2
+	return true
+}
+
+// intValue consumes "<value><int>N</int></value>" (or <i4>), optionally
+// after whitespace, if that comes next, and returns N: the fast path of
+// the integer arguments Python and most clients write. Anything else (an
+// integer parseInt refuses included) is left in place for the decoder.
+// intValue comes before the general path, so it must accept nothing the
+// general path would refuse, and decode what it takes to the same value.
+func (s *scanner) intValue() (int, bool) {
+	p := s.pos
+	for p < len(s.buf) && isSpace(s.buf[p]) {
+		p++
+	}
+	rest := s.buf[p:]
+	var endTag string
+	switch {
+	case bytes.HasPrefix(rest, []byte("<value><int>")):
+		rest, endTag = rest[len("<value><int>"):], "</int></value>"
+	case bytes.HasPrefix(rest, []byte("<value><i4>")):
+		rest, endTag = rest[len("<value><i4>"):], "</i4></value>"
+	default:
+		return 0, false
+	}
+	// Only an optional sign and digits: anything else (spaces, entities,
+	// characters XML refuses) takes the general path and its checks.
+	i := 0
+	if i < len(rest) && (rest[i] == '-' || rest[i] == '+') {
+		i++
+	}
+	for i < len(rest) && i <= 20 && rest[i] >= '0' && rest[i] <= '9' {
+		i++
+	}
+	if !bytes.HasPrefix(rest[i:], []byte(endTag)) {
+		return 0, false
+	}
+	n, ok := parseInt(rest[:i])
+	if !ok {
+		return 0, false
+	}
+	s.pos = len(s.buf) - len(rest) + i + len(endTag)
+	return n, true
+}
+
 // text consumes character data (with entity and character references,
 // CDATA sections and comments) up to the next tag and returns it decoded.
 func (s *scanner) text() ([]byte, error) {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"runtime/debug"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 // Defaults of ServerOptions.
@@ -52,9 +54,9 @@ type method struct {
 type Server struct {
 	opts    ServerOptions
 	enc     EncodeOptions
-	mu      sync.RWMutex
-	methods map[string]*method // guarded by mu
-	decs    sync.Pool          // *decoder
+	mu      sync.Mutex // held by writers of methods
+	methods atomic.Pointer[map[string]*method]
+	decs    sync.Pool // *decoder
 }
 
 // NewServer returns a server with the introspection methods
@@ -67,7 +69,8 @@ func NewServer(opts ServerOptions) *Server {
 	if opts.MaxDepth <= 0 {
 		opts.MaxDepth = DefaultMaxDepth
 	}
-	s := &Server{opts: opts, enc: EncodeOptions{AllowNil: opts.AllowNil, AllowI8: opts.AllowI8}, methods: map[string]*method{}}
+	s := &Server{opts: opts, enc: EncodeOptions{AllowNil: opts.AllowNil, AllowI8: opts.AllowI8}}
+	s.methods.Store(&map[string]*method{})
 	s.RegisterMethod("system.listMethods", s.listMethods,
 		"system.listMethods() => ['add', 'subtract', 'multiple']\n\nReturns a list of the methods supported by the server.")
 	s.RegisterMethod("system.methodHelp", s.methodHelp,
@@ -76,21 +79,35 @@ func NewServer(opts ServerOptions) *Server {
 		"system.methodSignature('add') => [double, int, int]\n\nReturns a list describing the signature of the method.")
 	s.RegisterMethod("system.multicall", s.multicall,
 		"system.multicall([{'methodName': 'add', 'params': [2, 2]}, ...]) => [[4], ...]\n\nAllows the caller to package multiple XML-RPC calls into a single request.")
-	s.mu.Lock()
-	s.methods["system.listMethods"].sig = []any{[]any{"array"}}
-	s.methods["system.methodHelp"].sig = []any{[]any{"string", "string"}}
-	s.methods["system.methodSignature"].sig = []any{[]any{"array", "string"}}
-	s.methods["system.multicall"].sig = []any{[]any{"array", "array"}}
-	s.mu.Unlock()
+	s.setSignature("system.listMethods", []any{[]any{"array"}})
+	s.setSignature("system.methodHelp", []any{[]any{"string", "string"}})
+	s.setSignature("system.methodSignature", []any{[]any{"array", "string"}})
+	s.setSignature("system.multicall", []any{[]any{"array", "array"}})
 	return s
 }
 
 // RegisterMethod publishes fn under name with its help text, replacing any
 // method of that name.
 func (s *Server) RegisterMethod(name string, fn Method, help string) {
+	s.setMethod(name, &method{fn: fn, help: help})
+}
+
+// setMethod publishes m under name. The method table is copied on write, so
+// that a call looks its method up with no lock.
+func (s *Server) setMethod(name string, m *method) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.methods[name] = &method{fn: fn, help: help}
+	t := maps.Clone(*s.methods.Load())
+	t[name] = m
+	s.methods.Store(&t)
+}
+
+// setSignature sets the signatures system.methodSignature reports for the
+// registered method name.
+func (s *Server) setSignature(name string, sig []any) {
+	m := *s.lookup(name)
+	m.sig = sig
+	s.setMethod(name, &m)
 }
 
 var (
@@ -174,9 +191,7 @@ func (s *Server) Register(name string, fn any, help string) error {
 		}
 		sig = append(sig, typeSig(t))
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.methods[name] = &method{fn: call, help: help, sig: []any{sig}}
+	s.setMethod(name, &method{fn: call, help: help, sig: []any{sig}})
 	return nil
 }
 
@@ -207,10 +222,7 @@ func typeSig(t reflect.Type) string {
 }
 
 func (s *Server) lookup(name string) *method {
-	s.mu.RLock()
-	m := s.methods[name]
-	s.mu.RUnlock()
-	return m
+	return (*s.methods.Load())[name]
 }
 
 // call runs the method called name.
@@ -253,6 +265,14 @@ func (s *Server) Dispatch(ctx context.Context, body, dst []byte) []byte {
 	if d == nil {
 		d = &decoder{}
 	}
+	dst = s.dispatch(ctx, d, body, dst)
+	s.decs.Put(d)
+	return dst
+}
+
+// dispatch is Dispatch with the decoder d, which it leaves holding no
+// reference to the call.
+func (s *Server) dispatch(ctx context.Context, d *decoder, body, dst []byte) []byte {
 	d.s = scanner{buf: body, scratch: d.s.scratch}
 	d.depth, d.maxDepth = 0, s.opts.MaxDepth
 	defer func() {
@@ -261,14 +281,11 @@ func (s *Server) Dispatch(ctx context.Context, body, dst []byte) []byte {
 		if cap(d.params) > 64 {
 			d.params = nil
 		}
-		s.decs.Put(d)
 	}()
 	if err := d.call(); err != nil {
 		return AppendFault(dst, &Fault{Code: FaultParse, String: "parse error: " + err.Error()})
 	}
-	s.mu.RLock()
-	m := s.methods[string(d.method)]
-	s.mu.RUnlock()
+	m := (*s.methods.Load())[string(d.method)]
 	res, err := s.invoke(ctx, m, d.method, d.params)
 	if err != nil {
 		return AppendFault(dst, asFault(err))
@@ -281,12 +298,11 @@ func (s *Server) Dispatch(ctx context.Context, body, dst []byte) []byte {
 }
 
 func (s *Server) listMethods(ctx context.Context, params []any) (any, error) {
-	s.mu.RLock()
-	names := make([]any, 0, len(s.methods))
-	for n := range s.methods {
+	t := *s.methods.Load()
+	names := make([]any, 0, len(t))
+	for n := range t {
 		names = append(names, n)
 	}
-	s.mu.RUnlock()
 	sort.Slice(names, func(i, j int) bool { return names[i].(string) < names[j].(string) })
 	return names, nil
 }

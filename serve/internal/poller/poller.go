@@ -212,18 +212,36 @@ func (p *Poller) Close() error {
 	return nil
 }
 
+// ListenerNoDelay sets TCP_NODELAY on the listening socket lfd and reports
+// whether it did (a TCP listener). Linux copies the option to every
+// connection accepted from it, so that Accept need not set it on each one.
+func ListenerNoDelay(lfd int) bool {
+	return unix.SetsockoptInt(lfd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1) == nil
+}
+
+// DefersAccept reports whether the listening socket lfd has
+// TCP_DEFER_ACCEPT: its connections are usually handed to accept with
+// their first bytes already received.
+func DefersAccept(lfd int) bool {
+	v, err := unix.GetsockoptInt(lfd, unix.IPPROTO_TCP, unix.TCP_DEFER_ACCEPT)
+	return err == nil && v > 0
+}
+
 // Accept accepts one connection on the non-blocking listening socket lfd.
-// The new fd is non-blocking and close-on-exec, with TCP_NODELAY set when it
-// is a TCP socket. It returns unix.EAGAIN, bare, when no connection waits.
+// The new fd is non-blocking and close-on-exec; with noDelay, TCP_NODELAY
+// is set on it when it is a TCP socket (not needed when the listener has it:
+// see ListenerNoDelay). It returns unix.EAGAIN, bare, when no connection
+// waits.
 //
 // It calls accept4 itself rather than through unix.Accept4, which asks the
 // listener for its protocol (getsockopt SO_PROTOCOL, to tell L2TP apart)
 // on every IPv4 or IPv6 accept: one system call per connection for nothing.
-func Accept(lfd int) (fd int, peer unix.Sockaddr, err error) {
+func Accept(lfd int, noDelay bool) (fd int, peer unix.Sockaddr, err error) {
 	var rsa unix.RawSockaddrAny
 	addrlen := uint32(unix.SizeofSockaddrAny)
 	for {
-		r, _, e := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(lfd), uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&addrlen)),
+		// Raw: the listener is non-blocking.
+		r, _, e := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(lfd), uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&addrlen)),
 			unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
 		switch e {
 		case 0:
@@ -238,11 +256,13 @@ func Accept(lfd int) (fd int, peer unix.Sockaddr, err error) {
 		break
 	}
 	peer = sockaddr(&rsa)
-	switch peer.(type) {
-	case *unix.SockaddrInet4, *unix.SockaddrInet6:
-		// Answers go out at once: a pipelining client must not wait for
-		// a delayed ACK.
-		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	if noDelay {
+		switch peer.(type) {
+		case *unix.SockaddrInet4, *unix.SockaddrInet6:
+			// Answers go out at once: a pipelining client must not wait
+			// for a delayed ACK.
+			unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		}
 	}
 	return fd, peer, nil
 }
@@ -281,17 +301,23 @@ func sockaddr(rsa *unix.RawSockaddrAny) unix.Sockaddr {
 // Read reads from the non-blocking fd into b. It returns 0, nil at the end
 // of input and unix.EAGAIN, bare, when nothing is there; EINTR is retried.
 func Read(fd int, b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
 	for {
-		n, err := unix.Read(fd, b)
-		switch err {
-		case nil:
-			return n, nil
+		// A raw system call: on a non-blocking socket it cannot block, so
+		// the runtime need not be told (entersyscall/exitsyscall cost
+		// about as much as the read of a small request).
+		n, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+		switch e {
+		case 0:
+			return int(n), nil
 		case unix.EINTR:
 			continue
 		case unix.EAGAIN:
-			return 0, err
+			return 0, unix.EAGAIN
 		default:
-			return 0, os.NewSyscallError("read", err)
+			return 0, os.NewSyscallError("read", e)
 		}
 	}
 }
@@ -310,7 +336,8 @@ func Send(fd int, b []byte, more bool) (int, error) {
 		flags |= unix.MSG_MORE
 	}
 	for {
-		n, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), uintptr(flags), 0, 0)
+		// Raw, as in Read: the socket is non-blocking.
+		n, _, e := unix.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), uintptr(flags), 0, 0)
 		switch e {
 		case 0:
 			return int(n), nil
@@ -349,6 +376,17 @@ func SocketError(fd int) error {
 		return os.NewSyscallError("socket", unix.Errno(v))
 	}
 	return nil
+}
+
+// CloseConn ends the connection fd, which a loop owns: with shut, it first
+// shuts down the sending side (sending corked answers and the FIN before
+// close could turn them into a reset). Both are raw system calls: neither
+// blocks on a non-blocking socket without SO_LINGER.
+func CloseConn(fd int, shut bool) {
+	if shut {
+		unix.RawSyscall(unix.SYS_SHUTDOWN, uintptr(fd), unix.SHUT_WR, 0)
+	}
+	unix.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)
 }
 
 // Close closes fd, reporting an error with the fd's number.

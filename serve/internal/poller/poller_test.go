@@ -180,7 +180,11 @@ func TestAcceptPeerAddress(t *testing.T) {
 			defer raw.Close()
 			lfd := int(raw.Fd())
 			unix.SetNonblock(lfd, true)
-			if _, _, err := Accept(lfd); err != unix.EAGAIN {
+			inherit := ListenerNoDelay(lfd)
+			if inherit != (tc.network != "unix") {
+				t.Errorf("ListenerNoDelay on %s: %v", tc.network, inherit)
+			}
+			if _, _, err := Accept(lfd, !inherit); err != unix.EAGAIN {
 				t.Fatalf("Accept with nobody waiting: %v, want EAGAIN", err)
 			}
 			c, err := net.Dial(tc.network, ln.Addr().String())
@@ -191,7 +195,7 @@ func TestAcceptPeerAddress(t *testing.T) {
 			var fd int
 			var peer unix.Sockaddr
 			for i := 0; ; i++ {
-				fd, peer, err = Accept(lfd)
+				fd, peer, err = Accept(lfd, !inherit)
 				if err != unix.EAGAIN || i == 1000 {
 					break
 				}
@@ -222,6 +226,12 @@ func TestAcceptPeerAddress(t *testing.T) {
 			}
 			if v, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE); err != nil || v != unix.SOCK_STREAM {
 				t.Errorf("accepted fd type %d, %v", v, err)
+			}
+			if inherit {
+				// The accepted socket got TCP_NODELAY from the listener.
+				if v, err := unix.GetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY); err != nil || v != 1 {
+					t.Errorf("accepted TCP socket: TCP_NODELAY %d, %v; want 1", v, err)
+				}
 			}
 			if fl, _ := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); fl&unix.O_NONBLOCK == 0 {
 				t.Error("accepted fd is blocking")
