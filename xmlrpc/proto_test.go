@@ -80,7 +80,9 @@ func TestDateHeader(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if off := time.Since(d); off < 0 || off > 2*time.Second {
+		// Generous: the renewing goroutine may be late on a loaded machine;
+		// a stale line would be the minutes of an earlier test.
+		if off := time.Since(d); off < -time.Second || off > 10*time.Second {
 			t.Errorf("Date %v is %v from now", d, off)
 		}
 	}
