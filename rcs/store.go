@@ -76,7 +76,15 @@ func Update(rcsPath string, create bool, change func(*File) error) (*File, error
 			os.Remove(sem)
 		}
 	}()
-	f, err := open(rcsPath, true)
+	f, old, err := open(rcsPath, true)
+	if old != nil {
+		// The old file stays open until it has been replaced: see below.
+		defer func() {
+			if !done {
+				old.Close()
+			}
+		}()
+	}
 	if errors.Is(err, fs.ErrNotExist) && create {
 		f, err = New(rcsPath), nil
 	}
@@ -108,5 +116,13 @@ func Update(rcsPath string, create bool, change func(*File) error) (*File, error
 		return nil, err
 	}
 	done = true
+	if old != nil {
+		// The rename unlinked the old file, but it is still open, so the
+		// kernel frees its blocks (with discards on a filesystem mounted
+		// with them) only when it is closed: most of what a rename over
+		// a file costs. That is done after Update returns; a process
+		// that exits first leaves it to the kernel's exit.
+		go old.Close()
+	}
 	return f, nil
 }
