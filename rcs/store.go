@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // ErrInUse is returned when the lock file ",name," exists: another
@@ -112,8 +113,10 @@ func Update(rcsPath string, create bool, change func(*File) error) (*File, error
 	if err := lf.Close(); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", sem, err)
 	}
-	if err := os.Rename(sem, rcsPath); err != nil {
-		return nil, err
+	// os.Rename would first lstat rcsPath to refuse a directory; the file
+	// was just read, so it is not one.
+	if err := syscall.Rename(sem, rcsPath); err != nil {
+		return nil, &os.LinkError{Op: "rename", Old: sem, New: rcsPath, Err: err}
 	}
 	done = true
 	if old != nil {
