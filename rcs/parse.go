@@ -603,15 +603,17 @@ func (p *parser) gnuRecord(d *Delta, off int) bool {
 }
 
 // nodeEstimate guesses the number of delta nodes from the head's number
-// (1.1000 has at least 1000 before it on the trunk), bounded by what the
-// rest of the file can hold (a node takes more than 40 bytes).
+// (1.1000 usually has 999 before it on the trunk), bounded by what the
+// rest of the file can hold (a node takes more than 40 bytes). Branch
+// nodes beyond it get slabs of 256 (see delta): a larger guess would make
+// every file without branches pay for memory it does not use.
 func (p *parser) nodeEstimate(head string) int {
 	i := strings.LastIndexByte(head, '.')
 	n, err := strconv.Atoi(head[i+1:])
 	if err != nil || n <= 0 {
 		return 0
 	}
-	return min(n+n/8+8, (len(p.buf)-p.pos)/40+1)
+	return min(n+8, (len(p.buf)-p.pos)/40+1)
 }
 
 // delta reads a delta node; more reports whether another follows.
