@@ -376,20 +376,24 @@ func BenchmarkCheckin(b *testing.B) {
 }
 
 // BenchmarkOpenCheckoutOldest is `co -p -r1.1` as a library call: read,
-// parse, apply 999 deltas.
+// parse, apply 999 (or 9,999) deltas.
 func BenchmarkOpenCheckoutOldest(b *testing.B) {
-	raw, _ := synthFile(1000, 2000, 5)
-	path := filepath.Join(b.TempDir(), "f.txt,v")
-	os.WriteFile(path, raw, 0o444)
-	b.ReportAllocs()
-	for b.Loop() {
-		f, err := Open(path)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := f.Checkout("1.1"); err != nil {
-			b.Fatal(err)
-		}
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			raw, _ := synthFile(n, 2000, 5)
+			path := filepath.Join(b.TempDir(), "f.txt,v")
+			os.WriteFile(path, raw, 0o444)
+			b.ReportAllocs()
+			for b.Loop() {
+				f, err := Open(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := f.Checkout("1.1"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

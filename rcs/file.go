@@ -279,13 +279,18 @@ func (f *File) path(rev string) ([]*Delta, error) {
 		return nil, fmt.Errorf("%s: revision %s absent", f.Name, rev)
 	}
 	fs := fields(rev)
-	var out []*Delta
 	// Trunk down to the branch point (or the revision itself).
 	trunkStop := rev
 	if len(fs) > 2 {
 		trunkStop = strings.Join(strings.Split(rev, ".")[:2], ".")
 	}
 	d := f.deltas[f.Head]
+	var out []*Delta
+	if t := f.deltas[trunkStop]; d != nil && t != nil && t.idx > d.idx {
+		// GNU RCS writes the trunk in order: the nodes between the head's
+		// and trunkStop's are usually the path.
+		out = make([]*Delta, 0, t.idx-d.idx+1)
+	}
 	for {
 		if d == nil {
 			return nil, fmt.Errorf("%s: revision %s is not on the trunk", f.Name, trunkStop)

@@ -30,15 +30,27 @@ func (e *ParseError) Error() string {
 // Open reads and parses the ,v file at path. It reads the file with one
 // read of the size fstat gives (a ,v file is replaced by rename, never
 // written in place, so the size does not change under the reader).
-func Open(path string) (*File, error) { return open(path, false) }
+func Open(path string) (*File, error) {
+	f, fd, err := open(path, false)
+	if fd != nil {
+		fd.Close()
+	}
+	return f, err
+}
 
-// open is Open; lazy is parse's.
-func open(path string, lazy bool) (*File, error) {
+// open is Open; lazy is parse's. It returns the file it read, still open
+// (nil if it could not be opened), which the caller closes.
+func open(path string, lazy bool) (*File, *os.File, error) {
 	fd, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer fd.Close()
+	f, err := read(fd, path, lazy)
+	return f, fd, err
+}
+
+// read reads and parses the ,v file open as fd.
+func read(fd *os.File, path string, lazy bool) (*File, error) {
 	fi, err := fd.Stat()
 	if err != nil {
 		return nil, err
@@ -443,6 +455,7 @@ func (p *parser) file() (*File, error) {
 			return nil, err
 		}
 		d.idx = int32(len(f.nodes))
+		d.file = f
 		f.nodes = append(f.nodes, d)
 	}
 	f.deltas = make(map[string]*Delta, len(f.nodes))
@@ -469,9 +482,6 @@ func (p *parser) file() (*File, error) {
 	f.Desc = string(desc.text())
 	f.descEnd = p.pos
 	f.textAt = p.pos
-	for _, d := range f.nodes {
-		d.file = f
-	}
 	return f, nil
 }
 
@@ -593,15 +603,17 @@ func (p *parser) gnuRecord(d *Delta, off int) bool {
 }
 
 // nodeEstimate guesses the number of delta nodes from the head's number
-// (1.1000 has at least 1000 before it on the trunk), bounded by what the
-// rest of the file can hold (a node takes more than 40 bytes).
+// (1.1000 usually has 999 before it on the trunk), bounded by what the
+// rest of the file can hold (a node takes more than 40 bytes). Branch
+// nodes beyond it get slabs of 256 (see delta): a larger guess would make
+// every file without branches pay for memory it does not use.
 func (p *parser) nodeEstimate(head string) int {
 	i := strings.LastIndexByte(head, '.')
 	n, err := strconv.Atoi(head[i+1:])
 	if err != nil || n <= 0 {
 		return 0
 	}
-	return min(n+n/8+8, (len(p.buf)-p.pos)/40+1)
+	return min(n+8, (len(p.buf)-p.pos)/40+1)
 }
 
 // delta reads a delta node; more reports whether another follows.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // ErrInUse is returned when the lock file ",name," exists: another
@@ -76,7 +77,15 @@ func Update(rcsPath string, create bool, change func(*File) error) (*File, error
 			os.Remove(sem)
 		}
 	}()
-	f, err := open(rcsPath, true)
+	f, old, err := open(rcsPath, true)
+	if old != nil {
+		// The old file stays open until it has been replaced: see below.
+		defer func() {
+			if !done {
+				old.Close()
+			}
+		}()
+	}
 	if errors.Is(err, fs.ErrNotExist) && create {
 		f, err = New(rcsPath), nil
 	}
@@ -104,9 +113,19 @@ func Update(rcsPath string, create bool, change func(*File) error) (*File, error
 	if err := lf.Close(); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", sem, err)
 	}
-	if err := os.Rename(sem, rcsPath); err != nil {
-		return nil, err
+	// os.Rename would first lstat rcsPath to refuse a directory; the file
+	// was just read, so it is not one.
+	if err := syscall.Rename(sem, rcsPath); err != nil {
+		return nil, &os.LinkError{Op: "rename", Old: sem, New: rcsPath, Err: err}
 	}
 	done = true
+	if old != nil {
+		// The rename unlinked the old file, but it is still open, so the
+		// kernel frees its blocks (with discards on a filesystem mounted
+		// with them) only when it is closed: most of what a rename over
+		// a file costs. That is done after Update returns; a process
+		// that exits first leaves it to the kernel's exit.
+		go old.Close()
+	}
 	return f, nil
 }
