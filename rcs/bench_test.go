@@ -186,6 +186,7 @@ var sideRows = []struct{ name, metric, gnu, netkit string }{
 	{"`co -p -r1.1`, one file per process", "co-proc", "co-gnu-1", "co-nk-1"},
 	{"`co -p -r1.1`, N files per process", "co-batch", "co-gnu-n", "co-nk-n"},
 	{"`ci` (5 lines changed), library call", "ci-lib", "ci-gnu-1", "ci-lib"},
+	{"`ci`, library call that waits for the old file's close", "ci-lib-sync", "ci-gnu-1", "ci-lib-sync"},
 	{"`ci`, one file per process", "ci-proc", "ci-gnu-1", "ci-nk-1"},
 	{"`ci`, N files per process", "ci-batch", "ci-gnu-n", "ci-nk-n"},
 }
@@ -310,10 +311,10 @@ func (s *sideSet) round() {
 	}
 	s.timed("co-gnu-n", len(all), func() { s.run(co(all)...) })
 	s.timed("co-nk-n", len(all), func() { s.run(append([]string{s.nk, "rcs"}, co(all)...)...) })
-	for _, tool := range []string{"gnu", "nk", "lib"} {
+	for _, tool := range []string{"gnu", "nk", "lib", "lib-sync"} {
 		s.reset()
 		reps := s.reps
-		if tool == "lib" {
+		if strings.HasPrefix(tool, "lib") {
 			reps = libReps
 		}
 		for range reps {
@@ -323,8 +324,15 @@ func (s *sideSet) round() {
 				s.timed("ci-gnu-1", 1, func() { s.run(s.ciArgs(one)...) })
 			case "nk":
 				s.timed("ci-nk-1", 1, func() { s.run(append([]string{s.nk, "rcs"}, s.ciArgs(one)...)...) })
-			case "lib":
-				s.timed("ci-lib", 1, func() {
+			case "lib", "lib-sync":
+				background := closeReplaced
+				if tool == "lib-sync" {
+					// Close the replaced file before Update returns:
+					// the caller then pays the freeing of its blocks,
+					// as a GNU ci process does before it exits.
+					closeReplaced = func(old *os.File) { old.Close() }
+				}
+				s.timed("ci-"+tool, 1, func() {
 					_, err := Update(filepath.Join(s.dir, one[0]+",v"), false, func(f *File) error {
 						_, err := f.Checkin(content, CheckinOptions{Author: "tester", Log: "bench", Force: true, Date: s.date()})
 						return err
@@ -333,6 +341,7 @@ func (s *sideSet) round() {
 						s.b.Fatal(err)
 					}
 				})
+				closeReplaced = background
 			}
 		}
 	}
