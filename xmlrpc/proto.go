@@ -305,12 +305,16 @@ func (ss *streamSession) Serve(req, out []byte) ([]byte, error) {
 		return ss.simple(out, &h, herr.status, herr.msg), closeErr(&h)
 	}
 	out = slices.Grow(out, maxHead+len(resp)) // one allocation for a new connection's buffer
-	out = appendStatus(out, &h, http.StatusOK)
-	out = append(out, "Content-Type: text/xml\r\n"...)
-	if gz {
-		out = append(out, "Content-Encoding: gzip\r\n"...)
+	if h.keepAlive && !h.http10 && !gz {
+		out = append(out, okHead()...) // the usual head up to the length, in one piece
+	} else {
+		out = appendStatus(out, &h, http.StatusOK)
+		out = append(out, "Content-Type: text/xml\r\n"...)
+		if gz {
+			out = append(out, "Content-Encoding: gzip\r\n"...)
+		}
+		out = append(out, "Content-Length: "...)
 	}
-	out = append(out, "Content-Length: "...)
 	out = strconv.AppendInt(out, int64(len(resp)), 10)
 	out = append(out, "\r\n\r\n"...)
 	out = append(out, resp...)
@@ -346,7 +350,7 @@ func (ss *streamSession) simple(out []byte, h *head, status int, msg string) []b
 // appendStatus appends the status line and the headers every answer has.
 func appendStatus(out []byte, h *head, status int) []byte {
 	if status == http.StatusOK {
-		out = append(out, "HTTP/1.1 200 OK\r\nServer: netkit-xmlrpc\r\n"...)
+		out = append(out, okStatus...)
 	} else {
 		out = append(out, "HTTP/1.1 "...)
 		out = strconv.AppendInt(out, int64(status), 10)
@@ -369,13 +373,27 @@ func appendStatus(out []byte, h *head, status int) []byte {
 // second's start, and stops after a second in which no answer asked for the
 // line (dateHeader starts it again). An answer then costs no clock reading.
 var (
-	dateLine    atomic.Pointer[[]byte] // "Date: ...\r\n"
+	dateLine    atomic.Pointer[[]byte] // okStatus, "Date: ...\r\n", okFields
 	dateUsed    atomic.Bool            // an answer used the line since the last tick
 	dateRunning atomic.Bool            // the ticking goroutine runs
 )
 
+// The head of a 200 answer to a keep-alive HTTP/1.1 request, around its
+// Date line and up to the value of Content-Length.
+const (
+	okStatus = "HTTP/1.1 200 OK\r\nServer: netkit-xmlrpc\r\n"
+	okFields = "Content-Type: text/xml\r\nContent-Length: "
+)
+
 // dateHeader returns "Date: ...\r\n" for the current second.
 func dateHeader() []byte {
+	h := okHead()
+	return h[len(okStatus) : len(h)-len(okFields)]
+}
+
+// okHead returns okStatus, the Date line of the current second and
+// okFields in one slice.
+func okHead() []byte {
 	if !dateUsed.Load() {
 		dateUsed.Store(true)
 	}
@@ -404,7 +422,9 @@ func tickDate() {
 	}
 }
 
+// formatDate returns okStatus, the Date line of now and okFields.
 func formatDate(now time.Time) []byte {
-	line := now.UTC().AppendFormat([]byte("Date: "), http.TimeFormat)
-	return append(line, "\r\n"...)
+	line := append(make([]byte, 0, 160), okStatus+"Date: "...)
+	line = now.UTC().AppendFormat(line, http.TimeFormat)
+	return append(line, "\r\n"+okFields...)
 }
