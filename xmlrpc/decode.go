@@ -292,6 +292,9 @@ func (d *decoder) paramList(out []any) ([]any, error) {
 			out = append(out, v)
 			continue
 		}
+		if d.s.lit("</params>") {
+			return out, nil
+		}
 		kind, name, err := d.tag()
 		if err != nil {
 			return nil, err

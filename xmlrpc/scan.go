@@ -277,12 +277,12 @@ func (s *scanner) intValue() (int, bool) {
 		p++
 	}
 	rest := s.buf[p:]
-	var endTag string
+	i4 := false
 	switch {
 	case len(rest) >= len("<value><int>") && string(rest[:len("<value><int>")]) == "<value><int>":
-		rest, endTag = rest[len("<value><int>"):], "</int></value>"
+		rest = rest[len("<value><int>"):]
 	case len(rest) >= len("<value><i4>") && string(rest[:len("<value><i4>")]) == "<value><i4>":
-		rest, endTag = rest[len("<value><i4>"):], "</i4></value>"
+		rest, i4 = rest[len("<value><i4>"):], true
 	default:
 		return 0, false
 	}
@@ -299,13 +299,23 @@ func (s *scanner) intValue() (int, bool) {
 		n = n*10 + int(rest[i]-'0')
 		i++
 	}
-	if i == digits || i-digits > 18 || len(rest)-i < len(endTag) || string(rest[i:i+len(endTag)]) != endTag {
+	if i == digits || i-digits > 18 {
+		return 0, false
+	}
+	// The end tags are compared as constants, one each.
+	end := rest[i:]
+	switch {
+	case !i4 && len(end) >= len("</int></value>") && string(end[:len("</int></value>")]) == "</int></value>":
+		end = end[len("</int></value>"):]
+	case i4 && len(end) >= len("</i4></value>") && string(end[:len("</i4></value>")]) == "</i4></value>":
+		end = end[len("</i4></value>"):]
+	default:
 		return 0, false
 	}
 	if neg {
 		n = -n
 	}
-	s.pos = len(s.buf) - len(rest) + i + len(endTag)
+	s.pos = len(s.buf) - len(end)
 	return n, true
 }
 
@@ -316,6 +326,10 @@ func (s *scanner) text() ([]byte, error) {
 	p := start
 	for p < len(s.buf) {
 		c := s.buf[p]
+		if plainBytes[c] {
+			p++
+			continue
+		}
 		if c == '<' {
 			if p+1 < len(s.buf) && s.buf[p+1] == '!' {
 				return s.slowText(start)
@@ -569,6 +583,15 @@ var nameBytes = func() (t [256]bool) {
 	for c := 0; c < 256; c++ {
 		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
 			c == '.' || c == '-' || c == '_' || c == ':' || c >= 0x80
+	}
+	return t
+}()
+
+// plainBytes marks the bytes text takes as they are, with no check: ASCII
+// characters but '<', '&', ']' and the controls other than tab and newline.
+var plainBytes = func() (t [256]bool) {
+	for c := 0; c < 0x80; c++ {
+		t[c] = c >= 0x20 && c != '<' && c != '&' && c != ']' || c == '\n' || c == '\t'
 	}
 	return t
 }()
