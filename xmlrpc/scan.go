@@ -574,7 +574,11 @@ func localName(name []byte) []byte {
 	return name
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
+func isSpace(c byte) bool { return spaceBytes[c] }
+
+// spaceBytes marks XML whitespace: one load where four compares fail for
+// every byte that is not.
+var spaceBytes = [256]bool{' ': true, '\n': true, '\t': true, '\r': true}
 
 func isNameByte(c byte) bool { return nameBytes[c] }
 
