@@ -155,8 +155,8 @@ func parseHead(b []byte) (h head) {
 	if h.err != "" {
 		return h
 	}
-	m, rl, ok1 := bytes.Cut(line, []byte(" "))
-	target, proto, ok2 := bytes.Cut(rl, []byte(" "))
+	m, rl, ok1 := cutByte(line, ' ')
+	target, proto, ok2 := cutByte(rl, ' ')
 	if !ok1 || !ok2 || len(m) == 0 || len(target) == 0 {
 		h.err, h.status = fmt.Sprintf("bad request line %q", clip(line)), http.StatusBadRequest
 		return h
@@ -172,6 +172,14 @@ func parseHead(b []byte) (h head) {
 		h.err, h.status = fmt.Sprintf("unsupported protocol %q", clip(proto)), http.StatusHTTPVersionNotSupported
 	}
 	return h
+}
+
+// cutByte is bytes.Cut for a one-byte separator, with less work.
+func cutByte(b []byte, sep byte) (before, after []byte, found bool) {
+	if i := bytes.IndexByte(b, sep); i >= 0 {
+		return b[:i], b[i+1:], true
+	}
+	return b, nil, false
 }
 
 // nextLine returns the line of b that starts at p, without its CRLF, and
@@ -193,7 +201,7 @@ func nextLine(b []byte, p int) ([]byte, int) {
 
 // header takes in one header line.
 func (h *head) header(l []byte) {
-	name, value, ok := bytes.Cut(l, []byte(":"))
+	name, value, ok := cutByte(l, ':')
 	if !ok {
 		h.err, h.status = "malformed header line", http.StatusBadRequest
 		return
