@@ -88,9 +88,14 @@ func (d *decoder) call() error {
 		// The usual tags first, as tag would return them.
 		switch {
 		case d.s.lit("<methodName>"):
-			t, err := d.leaf("methodName")
+			t, err := d.s.text()
 			if err != nil {
 				return err
+			}
+			if !d.s.lit("</methodName>") {
+				if t, err = d.leafEnd("methodName", t); err != nil {
+					return err
+				}
 			}
 			d.method, haveName = append(d.method[:0], t...), true
 			continue
@@ -264,6 +269,12 @@ func (d *decoder) leaf(name string) ([]byte, error) {
 	if d.s.endTag(name) {
 		return t, nil
 	}
+	return d.leafEnd(name, t)
+}
+
+// leafEnd is leaf's check of the end tag after the text t, when it is not
+// simply </name>.
+func (d *decoder) leafEnd(name string, t []byte) ([]byte, error) {
 	kind, got, err := d.s.next()
 	if err != nil {
 		return nil, err
