@@ -277,7 +277,8 @@ func TestAppendFloat(t *testing.T) {
 // decoder does, and leaves to it what it does not take.
 func TestIntFastPath(t *testing.T) {
 	for _, v := range []string{"15", "-7", "+3", "0012", "9223372036854775807", "-9223372036854775808",
-		"9223372036854775808", "1_000", " 5", "5 ", "\v5", "&#53;", "", "-", "12345678901234567890123", "5\r"} {
+		"9223372036854775808", "1_000", " 5", "5 ", "\v5", "&#53;", "", "-", "12345678901234567890123", "5\r",
+		"123456789012345678", "-123456789012345678", "1234567890123456789", "-1234567890123456789", "00000000000000000001"} {
 		for _, typ := range []string{"int", "i4"} {
 			val := "<value><" + typ + ">" + v + "</" + typ + "></value>"
 			fast := "<?xml version='1.0'?><methodCall><methodName>m</methodName><params><param>" + val + "</param></params></methodCall>"
@@ -291,6 +292,30 @@ func TestIntFastPath(t *testing.T) {
 			}
 			if ferr == nil && fc.Params[0] != gc.Params[0].([]any)[0] {
 				t.Errorf("<%s>%q</%s>: fast path %v, general %v", typ, v, typ, fc.Params[0], gc.Params[0])
+			}
+		}
+	}
+}
+
+// TestCallFastPaths checks that a call written as Python writes it, which
+// the decoder's literal fast paths take, decodes as the same call spelled so
+// that only the general path can read it (attributes, spaces in tags, a
+// comment in the prolog), and that both refuse the same broken documents.
+func TestCallFastPaths(t *testing.T) {
+	for _, decl := range []string{"<?xml version='1.0'?>", `<?xml version="1.0"?>`} {
+		for _, tail := range []string{"", "\n", "<!-- c -->", "<x/>", "junk"} {
+			fast := decl + "\n<methodCall>\n<methodName>a.b</methodName>\n<params>\n<param>\n<value><int>1</int></value>\n</param>\n" +
+				"<param>\n<value><string>s</string></value>\n</param>\n</params>\n</methodCall>\n" + tail
+			general := decl + "<!-- p -->\n<methodCall a='1'>\n<methodName >a.b</methodName >\n<params >\n<param >\n<value ><int >1</int ></value >\n</param >\n" +
+				"<param>\n<value><string>s</string></value>\n</param>\n</params >\n</methodCall >\n" + tail
+			fc, ferr := ParseCall([]byte(fast))
+			gc, gerr := ParseCall([]byte(general))
+			if (ferr == nil) != (gerr == nil) || (tail == "" || tail == "\n") && ferr != nil {
+				t.Errorf("tail %q: fast path error %v, general %v", tail, ferr, gerr)
+				continue
+			}
+			if ferr == nil && (fc.Method != gc.Method || len(fc.Params) != 2 || fc.Params[0] != gc.Params[0] || fc.Params[1] != gc.Params[1]) {
+				t.Errorf("tail %q: fast path %+v, general %+v", tail, fc, gc)
 			}
 		}
 	}

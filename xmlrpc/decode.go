@@ -74,12 +74,43 @@ func ParseCall(body []byte) (*Call, error) {
 // call decodes a <methodCall> into d.method and d.params, reusing their
 // storage.
 func (d *decoder) call() error {
-	if err := d.root("methodCall"); err != nil {
+	if err := d.s.prolog(); err != nil {
 		return err
+	}
+	if !d.s.lit("<methodCall>") {
+		if err := d.rootTag("methodCall"); err != nil {
+			return err
+		}
 	}
 	d.method, d.params = d.method[:0], d.params[:0]
 	haveName := false
 	for {
+		// The usual tags first, as tag would return them.
+		switch {
+		case d.s.lit("<methodName>"):
+			t, err := d.s.text()
+			if err != nil {
+				return err
+			}
+			if !d.s.lit("</methodName>") {
+				if t, err = d.leafEnd("methodName", t); err != nil {
+					return err
+				}
+			}
+			d.method, haveName = append(d.method[:0], t...), true
+			continue
+		case d.s.lit("<params>"):
+			var err error
+			if d.params, err = d.paramList(d.params[:0]); err != nil {
+				return err
+			}
+			continue
+		case d.s.lit("</methodCall>"):
+			if !haveName {
+				return d.s.errorf("<methodCall> without <methodName>")
+			}
+			return d.s.end()
+		}
 		kind, name, err := d.tag()
 		if err != nil {
 			return err
@@ -164,6 +195,11 @@ func (d *decoder) root(want string) error {
 	if err := d.s.prolog(); err != nil {
 		return err
 	}
+	return d.rootTag(want)
+}
+
+// rootTag consumes the start tag of the root element after the prolog.
+func (d *decoder) rootTag(want string) error {
 	kind, name, err := d.s.next()
 	if err != nil {
 		return err
@@ -233,6 +269,12 @@ func (d *decoder) leaf(name string) ([]byte, error) {
 	if d.s.endTag(name) {
 		return t, nil
 	}
+	return d.leafEnd(name, t)
+}
+
+// leafEnd is leaf's check of the end tag after the text t, when it is not
+// simply </name>.
+func (d *decoder) leafEnd(name string, t []byte) ([]byte, error) {
 	kind, got, err := d.s.next()
 	if err != nil {
 		return nil, err
@@ -249,8 +291,8 @@ func (d *decoder) leaf(name string) ([]byte, error) {
 // paramList decodes the <param>s of a <params> element and its end tag.
 func (d *decoder) paramList(out []any) ([]any, error) {
 	for {
-		if d.s.startTag("param") {
-			if n, ok := d.s.intValue(); ok && d.s.endTag("param") {
+		if d.s.lit("<param>") {
+			if n, ok := d.s.intValue(); ok && d.s.lit("</param>") {
 				out = append(out, n)
 				continue
 			}
@@ -260,6 +302,9 @@ func (d *decoder) paramList(out []any) ([]any, error) {
 			}
 			out = append(out, v)
 			continue
+		}
+		if d.s.lit("</params>") {
+			return out, nil
 		}
 		kind, name, err := d.tag()
 		if err != nil {
@@ -282,7 +327,7 @@ func (d *decoder) paramList(out []any) ([]any, error) {
 
 // wrapped decodes <value>...</value></outer>.
 func (d *decoder) wrapped(outer string) (any, error) {
-	if d.s.startTag("value") {
+	if d.s.lit("<value>") {
 		v, err := d.value()
 		if err != nil {
 			return nil, err

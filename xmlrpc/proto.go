@@ -155,8 +155,8 @@ func parseHead(b []byte) (h head) {
 	if h.err != "" {
 		return h
 	}
-	m, rl, ok1 := bytes.Cut(line, []byte(" "))
-	target, proto, ok2 := bytes.Cut(rl, []byte(" "))
+	m, rl, ok1 := cutByte(line, ' ')
+	target, proto, ok2 := cutByte(rl, ' ')
 	if !ok1 || !ok2 || len(m) == 0 || len(target) == 0 {
 		h.err, h.status = fmt.Sprintf("bad request line %q", clip(line)), http.StatusBadRequest
 		return h
@@ -172,6 +172,14 @@ func parseHead(b []byte) (h head) {
 		h.err, h.status = fmt.Sprintf("unsupported protocol %q", clip(proto)), http.StatusHTTPVersionNotSupported
 	}
 	return h
+}
+
+// cutByte is bytes.Cut for a one-byte separator, with less work.
+func cutByte(b []byte, sep byte) (before, after []byte, found bool) {
+	if i := bytes.IndexByte(b, sep); i >= 0 {
+		return b[:i], b[i+1:], true
+	}
+	return b, nil, false
 }
 
 // nextLine returns the line of b that starts at p, without its CRLF, and
@@ -193,7 +201,7 @@ func nextLine(b []byte, p int) ([]byte, int) {
 
 // header takes in one header line.
 func (h *head) header(l []byte) {
-	name, value, ok := bytes.Cut(l, []byte(":"))
+	name, value, ok := cutByte(l, ':')
 	if !ok {
 		h.err, h.status = "malformed header line", http.StatusBadRequest
 		return
@@ -305,12 +313,16 @@ func (ss *streamSession) Serve(req, out []byte) ([]byte, error) {
 		return ss.simple(out, &h, herr.status, herr.msg), closeErr(&h)
 	}
 	out = slices.Grow(out, maxHead+len(resp)) // one allocation for a new connection's buffer
-	out = appendStatus(out, &h, http.StatusOK)
-	out = append(out, "Content-Type: text/xml\r\n"...)
-	if gz {
-		out = append(out, "Content-Encoding: gzip\r\n"...)
+	if h.keepAlive && !h.http10 && !gz {
+		out = append(out, okHead()...) // the usual head up to the length, in one piece
+	} else {
+		out = appendStatus(out, &h, http.StatusOK)
+		out = append(out, "Content-Type: text/xml\r\n"...)
+		if gz {
+			out = append(out, "Content-Encoding: gzip\r\n"...)
+		}
+		out = append(out, "Content-Length: "...)
 	}
-	out = append(out, "Content-Length: "...)
 	out = strconv.AppendInt(out, int64(len(resp)), 10)
 	out = append(out, "\r\n\r\n"...)
 	out = append(out, resp...)
@@ -346,7 +358,7 @@ func (ss *streamSession) simple(out []byte, h *head, status int, msg string) []b
 // appendStatus appends the status line and the headers every answer has.
 func appendStatus(out []byte, h *head, status int) []byte {
 	if status == http.StatusOK {
-		out = append(out, "HTTP/1.1 200 OK\r\nServer: netkit-xmlrpc\r\n"...)
+		out = append(out, okStatus...)
 	} else {
 		out = append(out, "HTTP/1.1 "...)
 		out = strconv.AppendInt(out, int64(status), 10)
@@ -369,13 +381,27 @@ func appendStatus(out []byte, h *head, status int) []byte {
 // second's start, and stops after a second in which no answer asked for the
 // line (dateHeader starts it again). An answer then costs no clock reading.
 var (
-	dateLine    atomic.Pointer[[]byte] // "Date: ...\r\n"
+	dateLine    atomic.Pointer[[]byte] // okStatus, "Date: ...\r\n", okFields
 	dateUsed    atomic.Bool            // an answer used the line since the last tick
 	dateRunning atomic.Bool            // the ticking goroutine runs
 )
 
+// The head of a 200 answer to a keep-alive HTTP/1.1 request, around its
+// Date line and up to the value of Content-Length.
+const (
+	okStatus = "HTTP/1.1 200 OK\r\nServer: netkit-xmlrpc\r\n"
+	okFields = "Content-Type: text/xml\r\nContent-Length: "
+)
+
 // dateHeader returns "Date: ...\r\n" for the current second.
 func dateHeader() []byte {
+	h := okHead()
+	return h[len(okStatus) : len(h)-len(okFields)]
+}
+
+// okHead returns okStatus, the Date line of the current second and
+// okFields in one slice.
+func okHead() []byte {
 	if !dateUsed.Load() {
 		dateUsed.Store(true)
 	}
@@ -404,7 +430,9 @@ func tickDate() {
 	}
 }
 
+// formatDate returns okStatus, the Date line of now and okFields.
 func formatDate(now time.Time) []byte {
-	line := now.UTC().AppendFormat([]byte("Date: "), http.TimeFormat)
-	return append(line, "\r\n"...)
+	line := append(make([]byte, 0, 160), okStatus+"Date: "...)
+	line = now.UTC().AppendFormat(line, http.TimeFormat)
+	return append(line, "\r\n"+okFields...)
 }

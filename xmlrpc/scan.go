@@ -51,6 +51,14 @@ func (s *scanner) errorf(format string, args ...any) error {
 // ISO-8859-1 documents to UTF-8 first.
 func (s *scanner) prolog() error {
 	b := s.buf
+	// The declarations Python and most clients write, which the general
+	// path below would skip with no other effect.
+	for _, decl := range [...]string{"<?xml version='1.0'?>", `<?xml version="1.0"?>`} {
+		if len(b) >= len(decl) && string(b[:len(decl)]) == decl {
+			s.pos = len(decl)
+			return s.misc()
+		}
+	}
 	switch {
 	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
 		s.pos = 3
@@ -87,6 +95,9 @@ func (s *scanner) misc() error {
 			s.pos++
 		}
 		rest := s.buf[s.pos:]
+		if len(rest) < 2 || rest[0] != '<' || rest[1] != '!' && rest[1] != '?' {
+			return nil // what follows is none of the cases below
+		}
 		switch {
 		case bytes.HasPrefix(rest, []byte("<!--")):
 			if err := s.skipComment(); err != nil {
@@ -238,19 +249,19 @@ func (s *scanner) endTag(name string) bool {
 	return true
 }
 
-// startTag consumes optional whitespace and exactly "<name>" if they come
-// next, and reports whether it did: the fast path of the tags XML-RPC
-// expects, as endTag is for end tags. Anything else is left for next.
-func (s *scanner) startTag(name string) bool {
+// lit consumes optional whitespace and exactly l if they come next, and
+// reports whether it did: the fast path of the tags XML-RPC expects, as
+// endTag is for end tags (the compiler compares l as a constant where lit is
+// inlined). Anything else is left for next.
+func (s *scanner) lit(l string) bool {
 	p := s.pos
 	for p < len(s.buf) && isSpace(s.buf[p]) {
 		p++
 	}
-	rest := s.buf[p:]
-	if len(rest) < len(name)+2 || rest[0] != '<' || rest[len(name)+1] != '>' || string(rest[1:1+len(name)]) != name {
+	if len(s.buf)-p < len(l) || string(s.buf[p:p+len(l)]) != l {
 		return false
 	}
-	s.pos = p + len(name) + 2
+	s.pos = p + len(l)
 	return true
 }
 
@@ -266,32 +277,45 @@ func (s *scanner) intValue() (int, bool) {
 		p++
 	}
 	rest := s.buf[p:]
-	var endTag string
+	i4 := false
 	switch {
-	case bytes.HasPrefix(rest, []byte("<value><int>")):
-		rest, endTag = rest[len("<value><int>"):], "</int></value>"
-	case bytes.HasPrefix(rest, []byte("<value><i4>")):
-		rest, endTag = rest[len("<value><i4>"):], "</i4></value>"
+	case len(rest) >= len("<value><int>") && string(rest[:len("<value><int>")]) == "<value><int>":
+		rest = rest[len("<value><int>"):]
+	case len(rest) >= len("<value><i4>") && string(rest[:len("<value><i4>")]) == "<value><i4>":
+		rest, i4 = rest[len("<value><i4>"):], true
 	default:
 		return 0, false
 	}
-	// Only an optional sign and digits: anything else (spaces, entities,
-	// characters XML refuses) takes the general path and its checks.
-	i := 0
+	// Only an optional sign and at most 18 digits, which cannot overflow:
+	// anything else (spaces, entities, characters XML refuses, long
+	// numbers) takes the general path and its checks.
+	i, neg := 0, false
 	if i < len(rest) && (rest[i] == '-' || rest[i] == '+') {
+		neg = rest[i] == '-'
 		i++
 	}
-	for i < len(rest) && i <= 20 && rest[i] >= '0' && rest[i] <= '9' {
+	digits, n := i, 0
+	for i < len(rest) && i-digits < 19 && rest[i] >= '0' && rest[i] <= '9' {
+		n = n*10 + int(rest[i]-'0')
 		i++
 	}
-	if !bytes.HasPrefix(rest[i:], []byte(endTag)) {
+	if i == digits || i-digits > 18 {
 		return 0, false
 	}
-	n, ok := parseInt(rest[:i])
-	if !ok {
+	// The end tags are compared as constants, one each.
+	end := rest[i:]
+	switch {
+	case !i4 && len(end) >= len("</int></value>") && string(end[:len("</int></value>")]) == "</int></value>":
+		end = end[len("</int></value>"):]
+	case i4 && len(end) >= len("</i4></value>") && string(end[:len("</i4></value>")]) == "</i4></value>":
+		end = end[len("</i4></value>"):]
+	default:
 		return 0, false
 	}
-	s.pos = len(s.buf) - len(rest) + i + len(endTag)
+	if neg {
+		n = -n
+	}
+	s.pos = len(s.buf) - len(end)
 	return n, true
 }
 
@@ -302,6 +326,10 @@ func (s *scanner) text() ([]byte, error) {
 	p := start
 	for p < len(s.buf) {
 		c := s.buf[p]
+		if plainBytes[c] {
+			p++
+			continue
+		}
 		if c == '<' {
 			if p+1 < len(s.buf) && s.buf[p+1] == '!' {
 				return s.slowText(start)
@@ -546,7 +574,11 @@ func localName(name []byte) []byte {
 	return name
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
+func isSpace(c byte) bool { return spaceBytes[c] }
+
+// spaceBytes marks XML whitespace: one load where four compares fail for
+// every byte that is not.
+var spaceBytes = [256]bool{' ': true, '\n': true, '\t': true, '\r': true}
 
 func isNameByte(c byte) bool { return nameBytes[c] }
 
@@ -555,6 +587,15 @@ var nameBytes = func() (t [256]bool) {
 	for c := 0; c < 256; c++ {
 		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
 			c == '.' || c == '-' || c == '_' || c == ':' || c >= 0x80
+	}
+	return t
+}()
+
+// plainBytes marks the bytes text takes as they are, with no check: ASCII
+// characters but '<', '&', ']' and the controls other than tab and newline.
+var plainBytes = func() (t [256]bool) {
+	for c := 0; c < 0x80; c++ {
+		t[c] = c >= 0x20 && c != '<' && c != '&' && c != ']' || c == '\n' || c == '\t'
 	}
 	return t
 }()

@@ -121,7 +121,9 @@ var (
 // trailing arguments), and a wrong number or type of arguments is a fault
 // that says what was expected. fn returns a result, a result and an error,
 // an error, or nothing; a returned *Fault is sent as it is and any other
-// error becomes a fault with code 1.
+// error becomes a fault with code 1. Common signatures, such as
+// func(int, int) int or func(float64, float64, float64) ([]float64, error),
+// are called without reflection when the arguments have their exact types.
 func (s *Server) Register(name string, fn any, help string) error {
 	fv := reflect.ValueOf(fn)
 	ft := fv.Type()
@@ -179,6 +181,15 @@ func (s *Server) Register(name string, fn any, help string) error {
 			return out[0].Interface(), nil
 		}
 		return nil, nil
+	}
+	if d := direct(fn); d != nil {
+		general := call
+		call = func(ctx context.Context, params []any) (any, error) {
+			if res, ok, err := d(params); ok {
+				return res, err
+			}
+			return general(ctx, params)
+		}
 	}
 	sig := []any{"nil"}
 	if hasResult {
