@@ -168,7 +168,7 @@ func TestZenOpenbsdInetd(t *testing.T) {
 	}
 
 	t.Run("nowait", func(t *testing.T) {
-		zenInteropChecks(t, py, addrs[0], fileLog(nowaitLog), 100)
+		zenInteropChecks(t, py, addrs[0], fileLog(nowaitLog), 1000)
 	})
 	t.Run("wait", func(t *testing.T) {
 		zenInteropChecks(t, py, addrs[1], fileLog(waitLog), 1000)
@@ -217,13 +217,13 @@ func TestZenSystemdSocketActivate(t *testing.T) {
 		clients int
 	}{
 		{name: "plain", arch: serve.Systemd, clients: 1000},
-		{name: "accept", saFlags: []string{"--accept"}, arch: serve.Systemd, clients: 50},
+		{name: "accept", saFlags: []string{"--accept"}, arch: serve.Systemd, clients: 1000},
 		{name: "inetd", saFlags: []string{"--inetd"}, arch: serve.InetdWait, clients: 1000},
-		{name: "inetd accept", saFlags: []string{"--inetd", "--accept"}, arch: serve.InetdNowait, clients: 50},
+		{name: "inetd accept", saFlags: []string{"--inetd", "--accept"}, arch: serve.InetdNowait, clients: 1000},
 		// --arch systemd takes whatever it is given: fd 3 with
 		// LISTEN_FDS, else fd 0; a listener or a connection.
 		{name: "systemd arch inetd", saFlags: []string{"--inetd"}, arch: serve.Systemd, clients: 1000},
-		{name: "systemd arch inetd accept", saFlags: []string{"--inetd", "--accept"}, arch: serve.Systemd, clients: 50},
+		{name: "systemd arch inetd accept", saFlags: []string{"--inetd", "--accept"}, arch: serve.Systemd, clients: 1000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			addr, err := freePort()
