@@ -111,6 +111,7 @@ type AdminOptions struct {
 	Unlock  []string     // -u: revisions ("" is the one User locked)
 	Lock    []string     // -l: revisions ("" is the default branch's newest)
 	States  []StateEdit  // -s
+	Outdate string       // -o: the revisions to delete ("" none; see Outdate)
 	Logs    []LogEdit    // -m
 	Desc    *string      // -t: the new description
 }
@@ -137,8 +138,9 @@ type LogEdit struct{ Rev, Msg string }
 
 // Admin applies o to f as GNU rcs does: the access list, the names, the
 // default branch, the comment leader, the keyword mode, strict locking,
-// unlocks, then locks, states, log messages and the description. It
-// returns the lines rcs prints for the locks ("1.2 locked"). On an error
+// unlocks, then locks, states, outdated revisions, log messages and the
+// description. It returns the lines rcs prints for the locks ("1.2
+// locked") and deleted revisions ("deleting revision 1.2"). On an error
 // the caller must not write f: some changes may have been made.
 func (f *File) Admin(o AdminOptions) (report []string, err error) {
 	for _, a := range o.Access {
@@ -222,6 +224,15 @@ func (f *File) Admin(o AdminOptions) (report []string, err error) {
 		}
 		if err := f.SetState(rev, s.State); err != nil {
 			return nil, err
+		}
+	}
+	if o.Outdate != "" {
+		revs, err := f.Outdate(o.Outdate)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range revs {
+			report = append(report, "deleting revision "+r)
 		}
 	}
 	for _, l := range o.Logs {
