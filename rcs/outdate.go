@@ -29,6 +29,9 @@ func (f *File) Outdate(rng string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if j < i {
+		return nil, nil // GNU deletes nothing and succeeds
+	}
 	del := line[i : j+1]
 	for _, d := range del {
 		if len(d.Branches) > 0 {
@@ -103,91 +106,132 @@ func (f *File) Outdate(rng string) ([]string, error) {
 	return revs, nil
 }
 
-// outdateRange finds the revisions rng names: line is the chain they are
-// on, in chain order (the trunk from the head, a branch from its first
-// revision), and line[i:j+1] are the ones to delete.
+// outdateRange finds the revisions rng names as GNU's removerevs does:
+// line is the chain they are on, in chain order (the trunk from the head,
+// a branch from its first revision), and line[i:j+1] are the ones to
+// delete (none when j < i). In a range, a number that is not in the file
+// stands for the nearest revision below it (as co takes it), which an
+// open end of the range then does not include.
 func (f *File) outdateRange(rng string) (line []*Delta, i, j int, err error) {
 	lo, hi, isRange := strings.Cut(rng, ":")
+	fail := func(format string, a ...any) ([]*Delta, int, int, error) {
+		return nil, 0, 0, fmt.Errorf("%s: "+format, append([]any{f.Name}, a...)...)
+	}
 	if lo == "" && hi == "" {
-		return nil, 0, 0, fmt.Errorf("%s: missing revision range after -o", f.Name)
+		return fail("missing revision range after -o")
 	}
-	num := func(sel string) (string, error) {
-		rev, err := f.numeric(sel)
-		if err != nil {
-			return "", err
-		}
-		if n := len(fields(rev)); n%2 == 1 {
-			if !isRange { // a branch: its newest revision
-				tip, err := f.Resolve(rev)
-				if err == nil && n > 1 && branchOf(tip) != rev {
-					err = fmt.Errorf("%s: no side branches present for %s", f.Name, branchOf(rev))
-				}
-				return tip, err
+	first := lo
+	if first == "" {
+		first = hi
+	}
+	num1, err := f.numeric(first)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	n := len(fields(num1))
+	if !isRange {
+		rev := num1
+		if n%2 == 1 { // a branch: its newest revision
+			if rev, err = f.Resolve(num1); err != nil {
+				return nil, 0, 0, err
 			}
-			return "", fmt.Errorf("%s: invalid branch range %s after -o", f.Name, rev)
+			if n > 1 && branchOf(rev) != num1 {
+				return fail("no side branches present for %s", branchOf(num1))
+			}
+		} else if f.deltas[rev] == nil {
+			return fail("Revision %s doesn't exist.", rev)
 		}
-		if f.deltas[rev] == nil {
-			return "", fmt.Errorf("%s: Revision %s doesn't exist.", f.Name, rev)
-		}
-		return rev, nil
+		line = f.outdateLine(rev)
+		i = f.lineIndex(line, rev)
+		return line, i, i, nil
 	}
-	var r1, r2 string
-	if lo != "" {
-		if r1, err = num(lo); err != nil {
-			return nil, 0, 0, err
-		}
+	if n%2 == 1 {
+		return fail("invalid branch range %s after -o", num1)
 	}
-	if hi != "" {
-		if r2, err = num(hi); err != nil {
-			return nil, 0, 0, err
-		}
+	t1, err := f.outdateNearest(num1)
+	if err != nil {
+		return nil, 0, 0, err
 	}
-	ref := r1
-	if ref == "" {
-		ref = r2
-	}
-	if r1 != "" && r2 != "" && (len(fields(r1)) != len(fields(r2)) || len(fields(r1)) > 2 && branchOf(r1) != branchOf(r2)) {
-		return nil, 0, 0, fmt.Errorf("%s: invalid revision range %s-%s", f.Name, lo, hi)
-	}
-	line = f.outdateLine(ref)
-	at := func(rev string) int {
-		return slices.IndexFunc(line, func(d *Delta) bool { return d.Rev == rev })
-	}
-	trunk := len(fields(ref)) == 2
-	major := func(d *Delta) bool { return fields(d.Rev)[0] == fields(ref)[0] }
+	inexact := t1 != num1
+	trunk := n == 2
+	line = f.outdateLine(t1)
+	at := func(rev string) int { return f.lineIndex(line, rev) }
+	major := func(d *Delta) bool { return fields(d.Rev)[0] == fields(t1)[0] }
 	switch {
-	case !isRange:
-		i = at(r1)
-		j = i
-	case r1 != "" && r2 != "":
-		i, j = at(r1), at(r2)
-		if i > j {
-			i, j = j, i
-		}
-	case r1 == "": // :REV
-		j = at(r2)
-		i = j
+	case lo == "": // :REV
+		j = at(t1)
+		i = 0
 		if trunk {
-			for j+1 < len(line) && major(line[j+1]) {
-				j++
-			}
-		} else {
-			i = 0
-		}
-	default: // REV:
-		i = at(r1)
-		j = len(line) - 1
-		if trunk {
-			j = i
-			for i > 0 && major(line[i-1]) {
-				i--
+			for i = j; j+1 < len(line) && major(line[j+1]); j++ {
 			}
 		}
+		return line, i, j, nil
+	case hi == "": // REV:
+		if trunk {
+			for i = at(t1); i > 0 && major(line[i-1]); i-- {
+			}
+			j = at(t1)
+			if inexact {
+				j--
+			}
+			return line, i, j, nil
+		}
+		i, j = at(t1), len(line)-1
+		if inexact {
+			i++
+		}
+		return line, i, j, nil
 	}
-	if i < 0 || j < 0 {
-		return nil, 0, 0, fmt.Errorf("%s: Revision %s doesn't exist.", f.Name, ref)
+	num2, err := f.numeric(hi)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if len(fields(num2)) != n || n > 2 && branchOf(num2) != branchOf(t1) {
+		return fail("invalid revision range %s-%s", lo, hi)
+	}
+	t2, err := f.outdateNearest(num2)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	// GNU's cmp: whether the lower end is not the number given (for
+	// one revision, on the trunk the end's, on a branch the start's).
+	low, high := t1, t2
+	switch c := cmpRev(t1, t2); {
+	case c > 0:
+		low, high = t2, t1
+		inexact = t2 != num2
+	case c == 0 && trunk:
+		inexact = t2 != num2
+	}
+	if inexact && low == high {
+		return fail("Revisions %s-%s don't exist.", lo, hi)
+	}
+	if trunk { // the head first: high before low
+		i, j = at(high), at(low)
+		if inexact {
+			j--
+		}
+		return line, i, j, nil
+	}
+	i, j = at(low), at(high)
+	if inexact {
+		i++
 	}
 	return line, i, j, nil
+}
+
+// outdateNearest is gr_revno: rev if it exists, else the nearest
+// revision below it on its branch.
+func (f *File) outdateNearest(rev string) (string, error) {
+	if f.deltas[rev] != nil {
+		return rev, nil
+	}
+	return f.nearest(rev)
+}
+
+// lineIndex returns the index of rev in line.
+func (f *File) lineIndex(line []*Delta, rev string) int {
+	return slices.IndexFunc(line, func(d *Delta) bool { return d.Rev == rev })
 }
 
 // outdateLine returns the chain rev is on, in chain order.
