@@ -14,11 +14,13 @@ import (
 // the start of REV's branch; on the trunk, the oldest revision with REV's
 // first field) or REV: (to the end of REV's branch; on the trunk, the
 // newest revision with REV's first field). As GNU rcs does, it refuses to
-// delete a revision that has branches or a lock, or every revision; a
-// symbolic name that names a deleted revision is kept. The delta of the
+// delete a revision that has branches or a lock, or every revision (see
+// AdminOptions.OutdateAll); a symbolic name of a deleted revision is kept. The delta of the
 // revision after the deleted ones is rebuilt from the checked-out texts,
 // so that every revision left has the same content.
-func (f *File) Outdate(rng string) ([]string, error) {
+func (f *File) Outdate(rng string) ([]string, error) { return f.outdate(rng, false) }
+
+func (f *File) outdate(rng string, all bool) ([]string, error) {
 	if err := f.refresh(); err != nil {
 		return nil, err
 	}
@@ -54,7 +56,7 @@ func (f *File) Outdate(rng string) ([]string, error) {
 	if j+1 < len(line) {
 		tail = line[j+1]
 	}
-	if head == nil && tail == nil {
+	if head == nil && tail == nil && !all {
 		return nil, fmt.Errorf("%s: No revision deleted", f.Name)
 	}
 	if tail != nil {
@@ -102,7 +104,8 @@ func (f *File) Outdate(rng string) ([]string, error) {
 	for k, d := range f.nodes {
 		d.idx = int32(k)
 	}
-	f.textsChanged = true
+	// Later changes that read the file buffer (SetLog) parse it anew.
+	f.textsChanged, f.stale = true, true
 	return revs, nil
 }
 

@@ -119,8 +119,11 @@ func TestOutdateAgainstGNU(t *testing.T) {
 				_, gnuErr := g.run("rcs", "-q", "-o"+rng, "gnu,v")
 				var deleted []string
 				_, nkErr := Update(nkPath, false, func(f *File) error {
-					var err error
-					deleted, err = f.Outdate(rng)
+					// rcs -q: every revision may go.
+					report, err := f.Admin(AdminOptions{Outdate: rng, OutdateAll: true})
+					for _, l := range report {
+						deleted = append(deleted, strings.TrimPrefix(l, "deleting revision "))
+					}
 					return err
 				})
 				if (gnuErr == nil) != (nkErr == nil) {
@@ -200,5 +203,15 @@ func TestOutdateRefusals(t *testing.T) {
 	g.Checkin([]byte("one\n"), CheckinOptions{Author: "me"})
 	if _, err := g.Outdate("1.1"); err == nil || !strings.Contains(err.Error(), "No revision deleted") {
 		t.Errorf("deleting every revision: %v", err)
+	}
+	if _, err := g.Admin(AdminOptions{Outdate: "1.1", OutdateAll: true}); err != nil || g.Head != "" {
+		t.Errorf("rcs -q -o1.1 of the only revision: %v, head %q", err, g.Head)
+	}
+	// -m of a revision -o deletes is lost, as with GNU rcs.
+	if _, err := f.Admin(AdminOptions{Logs: []LogEdit{{"1.4", "lost"}}, Outdate: "1.4"}); err != nil {
+		t.Fatal(err)
+	}
+	if f.Delta("1.3").Log() == "lost" || f.Delta("1.1") != nil || f.Delta("1.4") != nil {
+		t.Error("-m1.4:lost -o1.4 changed another revision's log")
 	}
 }

@@ -745,6 +745,7 @@ func runRCSAdmin(c *cobra.Command, o *rcsOptions) error {
 	if err != nil {
 		return err
 	}
+	ao.OutdateAll = o.quiet
 	desc, haveDesc := "", o.has('t')
 	if haveDesc {
 		v := o.vals['t']
