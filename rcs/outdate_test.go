@@ -93,12 +93,15 @@ func outdateRanges(r *rand.Rand, f *File) []string {
 // netkit's -o and GNU rcs -o accept and refuse the same ranges; after
 // netkit's, GNU co reads every remaining revision with its original
 // content and GNU rlog accepts the file; and it reports how many files
-// are byte-identical to GNU's.
+// are byte-identical to GNU's. NETKIT_RCS_LONG=1 runs bigger histories.
 func TestOutdateAgainstGNU(t *testing.T) {
 	g := newGNU(t)
 	seeds, n := []int64{1, 2, 3, 4}, 25
 	if testing.Short() {
 		seeds, n = seeds[:1], 12
+	}
+	if os.Getenv("NETKIT_RCS_LONG") != "" {
+		seeds, n = []int64{11, 12, 13, 14, 15, 16, 17, 18}, 80
 	}
 	same, total, refused := 0, 0, 0
 	for _, seed := range seeds {
