@@ -135,13 +135,17 @@ func (f *File) outdateRange(rng string) (line []*Delta, i, j int, err error) {
 	if !isRange {
 		rev := num1
 		if n%2 == 1 { // a branch: its newest revision
+			if n > 1 {
+				if err := f.outdateBranch(num1); err != nil {
+					return nil, 0, 0, err
+				}
+			}
 			if rev, err = f.Resolve(num1); err != nil {
 				return nil, 0, 0, err
 			}
-			if n > 1 && branchOf(rev) != num1 {
-				return fail("no side branches present for %s", branchOf(num1))
-			}
-		} else if f.deltas[rev] == nil {
+		} else if t, err := f.outdateNearest(rev); err != nil {
+			return nil, 0, 0, err
+		} else if t != rev {
 			return fail("Revision %s doesn't exist.", rev)
 		}
 		line = f.outdateLine(rev)
@@ -229,7 +233,34 @@ func (f *File) outdateNearest(rev string) (string, error) {
 	if f.deltas[rev] != nil {
 		return rev, nil
 	}
+	if len(fields(rev)) > 2 {
+		if err := f.outdateBranch(branchOf(rev)); err != nil {
+			return "", err
+		}
+	}
 	return f.nearest(rev)
+}
+
+// outdateBranch returns GNU's error for a branch that is not in the file
+// (genrevs: the first level that is missing).
+func (f *File) outdateBranch(br string) error {
+	bp := f.deltas[branchOf(br)]
+	switch {
+	case bp == nil:
+		if up := branchOf(branchOf(br)); len(fields(up)) > 1 {
+			if err := f.outdateBranch(up); err != nil {
+				return err
+			}
+		} else if _, err := f.nearest(branchOf(br)); err != nil {
+			return err
+		}
+		return fmt.Errorf("%s: branch %s absent", f.Name, branchOf(br))
+	case len(bp.Branches) == 0:
+		return fmt.Errorf("%s: no side branches present for %s", f.Name, bp.Rev)
+	case !slices.ContainsFunc(bp.Branches, func(b string) bool { return branchOf(b) == br }):
+		return fmt.Errorf("%s: branch number %s too high", f.Name, br)
+	}
+	return nil
 }
 
 // lineIndex returns the index of rev in line.

@@ -68,6 +68,9 @@ func outdateRanges(r *rand.Rand, f *File) []string {
 		a, b := l[r.Intn(len(l))], l[r.Intn(len(l))]
 		switch r.Intn(5) {
 		case 0:
+			if r.Intn(4) == 0 { // not in the file
+				a = branchOf(a) + ".99"
+			}
 			out = append(out, a)
 		case 1:
 			if r.Intn(3) == 0 { // a number not in the file: the one below
@@ -133,6 +136,10 @@ func TestOutdateAgainstGNU(t *testing.T) {
 					t.Fatalf("seed %d -o%s: GNU: %v; netkit: %v", seed, rng, gnuErr, nkErr)
 				}
 				if nkErr != nil {
+					_, msg, _ := strings.Cut(nkErr.Error(), ",v: ")
+					if !strings.Contains(gnuErr.Error(), "gnu,v: "+msg+"\n") {
+						t.Errorf("seed %d -o%s: netkit says %q, GNU %v", seed, rng, msg, gnuErr)
+					}
 					refused++
 					continue
 				}
