@@ -111,8 +111,12 @@ type AdminOptions struct {
 	Unlock  []string     // -u: revisions ("" is the one User locked)
 	Lock    []string     // -l: revisions ("" is the default branch's newest)
 	States  []StateEdit  // -s
-	Logs    []LogEdit    // -m
-	Desc    *string      // -t: the new description
+	Outdate string       // -o: the revisions to delete ("" none; see Outdate)
+	// OutdateAll lets -o delete every revision (GNU rcs does with -q;
+	// without it, it asks, and where it cannot ask it refuses).
+	OutdateAll bool
+	Logs       []LogEdit // -m
+	Desc       *string   // -t: the new description
 }
 
 // AccessEdit adds logins to the access list (-a) or removes them (-e; no
@@ -137,8 +141,9 @@ type LogEdit struct{ Rev, Msg string }
 
 // Admin applies o to f as GNU rcs does: the access list, the names, the
 // default branch, the comment leader, the keyword mode, strict locking,
-// unlocks, then locks, states, log messages and the description. It
-// returns the lines rcs prints for the locks ("1.2 locked"). On an error
+// unlocks, then locks, states, log messages, outdated revisions (a log
+// message set for one of them is lost, as with GNU) and the description. It returns the lines rcs prints for the locks ("1.2
+// locked") and deleted revisions ("deleting revision 1.2"). On an error
 // the caller must not write f: some changes may have been made.
 func (f *File) Admin(o AdminOptions) (report []string, err error) {
 	for _, a := range o.Access {
@@ -231,6 +236,15 @@ func (f *File) Admin(o AdminOptions) (report []string, err error) {
 		}
 		if err := f.SetLog(rev, l.Msg); err != nil {
 			return nil, err
+		}
+	}
+	if o.Outdate != "" {
+		revs, err := f.outdate(o.Outdate, o.OutdateAll)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range revs {
+			report = append(report, "deleting revision "+r)
 		}
 	}
 	if o.Desc != nil {

@@ -48,9 +48,9 @@ The user name for locks is $LOGNAME, then $USER, then the login name.`,
 		rcsSub("diff", "[-u|-c|-UN|-CN|-n] [-q] [-kMODE] [-rREV1 [-rREV2]] FILE...",
 			"Compare revisions, or a revision and the working file (rcsdiff); exit 1 when they differ",
 			"  netkit rcs diff notes.txt\n  netkit rcs diff -u -r1.1 -r1.3 notes.txt\n  netkit rcs diff -C1 -r1.2 notes.txt", runRCSDiff),
-		rcsSub("admin", "[-i] [-nNAME[:REV]] [-NNAME[:REV]] [-aLOGINS] [-e[LOGINS]] [-sSTATE[:REV]] [-t-DESC] [-mREV:MSG] [-l[REV]] [-u[REV]] [-L|-U] [-kMODE] [-b[REV]] [-q] FILE...",
+		rcsSub("admin", "[-i] [-nNAME[:REV]] [-NNAME[:REV]] [-aLOGINS] [-e[LOGINS]] [-sSTATE[:REV]] [-t-DESC] [-mREV:MSG] [-l[REV]] [-u[REV]] [-L|-U] [-kMODE] [-b[REV]] [-oRANGE] [-q] FILE...",
 			"Change an RCS file's names, access list, states, logs, description, locks (GNU rcs)",
-			"  netkit rcs admin -nREL_1:1.3 -aalice,bob notes.txt\n  netkit rcs admin -sStable:1.2 '-m1.2:a better log' notes.txt\n  netkit rcs admin -i -U '-t-a new file' new.txt", runRCSAdmin),
+			"  netkit rcs admin -nREL_1:1.3 -aalice,bob notes.txt\n  netkit rcs admin -sStable:1.2 '-m1.2:a better log' notes.txt\n  netkit rcs admin -i -U '-t-a new file' new.txt\n  netkit rcs admin -o1.2:1.4 notes.txt", runRCSAdmin),
 		rcsSub("lock", "[-rREV] FILE...", "Lock a revision (rcs -l); the head by default",
 			"  netkit rcs lock notes.txt", runRCSLock),
 		rcsSub("unlock", "[-rREV] FILE...", "Remove your lock (rcs -u)",
@@ -107,7 +107,7 @@ func parseRCSArgs(args []string, allowed string) (*rcsOptions, error) {
 type rcsRunner func(c *cobra.Command, o *rcsOptions) error
 
 func rcsSub(name, usage, short, example string, run rcsRunner) *cobra.Command {
-	allowed := map[string]string{"ci": "lufqrmtdwsnN", "co": "lupfqrkdsw", "log": "hLRrdswblNtz", "diff": "rucUCnqk", "admin": "nNaestmluLUikbcq", "lock": "r", "unlock": "r"}[name]
+	allowed := map[string]string{"ci": "lufqrmtdwsnN", "co": "lupfqrkdsw", "log": "hLRrdswblNtz", "diff": "rucUCnqk", "admin": "nNaestmluLUikbcoq", "lock": "r", "unlock": "r"}[name]
 	c := &cobra.Command{
 		Use:                name + " " + usage,
 		Short:              short,
@@ -186,6 +186,7 @@ var rcsCommandOptionText = map[string]map[byte]string{
 		'k': "-kMODE    the default keyword mode: kv, kvl, k, v, o, b",
 		'b': "-b[REV]   the default branch (the trunk without REV)",
 		'c': "-cLEADER  the comment leader for $Log$",
+		'o': "-oRANGE   delete revisions: REV, REV1:REV2, :REV, REV: (not locked ones or branch points)",
 		'q': "-q        quiet: no diagnostics",
 	},
 	"log": {
@@ -744,6 +745,7 @@ func runRCSAdmin(c *cobra.Command, o *rcsOptions) error {
 	if err != nil {
 		return err
 	}
+	ao.OutdateAll = o.quiet
 	desc, haveDesc := "", o.has('t')
 	if haveDesc {
 		v := o.vals['t']
@@ -806,7 +808,7 @@ func adminOptions(o *rcsOptions, me string) (rcs.AdminOptions, error) {
 	}
 	for _, a := range o.order {
 		v := a[2:]
-		if strings.ContainsRune("mnNs", rune(a[1])) && v == "" || a[1] == 'm' && !strings.Contains(v, ":") {
+		if strings.ContainsRune("mnNso", rune(a[1])) && v == "" || a[1] == 'm' && !strings.Contains(v, ":") {
 			return ao, withExit(exitUsage, fmt.Errorf("missing value in %s", a))
 		}
 		switch a[1] {
@@ -845,6 +847,8 @@ func adminOptions(o *rcsOptions, me string) (rcs.AdminOptions, error) {
 				return ao, withExit(exitUsage, fmt.Errorf("invalid state %q", state))
 			}
 			ao.States = append(ao.States, rcs.StateEdit{State: state, Rev: rev})
+		case 'o':
+			ao.Outdate = v // as in GNU rcs, the last -o counts
 		case 'm':
 			rev, msg, _ := strings.Cut(v, ":")
 			ao.Logs = append(ao.Logs, rcs.LogEdit{Rev: rev, Msg: msg})
