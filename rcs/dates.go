@@ -91,7 +91,7 @@ func ParseDate(s string) (time.Time, error) {
 			}
 		}
 	}
-	if year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 60 {
+	if year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 59 {
 		return bad()
 	}
 	d := time.Date(year, time.Month(month), day, hour, minute, sec, 0, loc)

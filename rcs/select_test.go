@@ -26,7 +26,7 @@ func TestParseDate(t *testing.T) {
 	if got, _ := ParseDate("2026/01/04"); !got.Equal(time.Date(2026, 1, 4, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("a date alone is midnight: %v", got)
 	}
-	for _, s := range []string{"", "garbage", "2026/13/01", "2026/02/30", "2026/1/4 12:0:0", "2026.01.04.12.00.00", "now", "2026/01/04 25:00", "2026/01/04 12:00:00 +99", "Jan Feb 2026"} {
+	for _, s := range []string{"", "garbage", "2026/13/01", "2026/02/30", "2026/1/4 12:0:0", "2026.01.04.12.00.00", "now", "2026/01/04 25:00", "2026-01-02 03:04:60", "2026/01/04 12:00:00 +99", "Jan Feb 2026"} {
 		if got, err := ParseDate(s); err == nil {
 			t.Errorf("ParseDate(%q) = %v, want an error", s, got)
 		}

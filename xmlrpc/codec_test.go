@@ -320,3 +320,20 @@ func TestCallFastPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestIntFastPathFallsBack checks that a <param> the integer fast path
+// starts but cannot finish is read again from its start by the general
+// path: a second value is refused, not silently dropped, and a comment
+// before </param> is allowed.
+func TestIntFastPathFallsBack(t *testing.T) {
+	call := func(param string) string {
+		return "<?xml version='1.0'?>\n<methodCall>\n<methodName>m</methodName>\n<params>\n<param>" + param + "</param>\n</params>\n</methodCall>\n"
+	}
+	if c, err := ParseCall([]byte(call("<value><int>1</int></value><value><int>2</int></value>"))); err == nil {
+		t.Errorf("two values in one <param> accepted as %v", c.Params)
+	}
+	c, err := ParseCall([]byte(call("<value><int>1</int></value><!-- c -->")))
+	if err != nil || len(c.Params) != 1 || c.Params[0] != 1 {
+		t.Errorf("comment before </param>: %+v, %v", c, err)
+	}
+}

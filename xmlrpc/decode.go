@@ -292,10 +292,14 @@ func (d *decoder) leafEnd(name string, t []byte) ([]byte, error) {
 func (d *decoder) paramList(out []any) ([]any, error) {
 	for {
 		if d.s.lit("<param>") {
+			at := d.s.pos
 			if n, ok := d.s.intValue(); ok && d.s.lit("</param>") {
 				out = append(out, n)
 				continue
 			}
+			// Not the usual one-integer param: the general path reads
+			// it again from its start.
+			d.s.pos = at
 			v, err := d.wrapped("param")
 			if err != nil {
 				return nil, err
