@@ -50,7 +50,9 @@ type dateRange struct {
 // GNU rlog 5.10 selects them (including its quirk for single dates: the
 // search for the newest revision at or before D follows only the last
 // branch at each revision that has branches, so trunk revisions below
-// such a revision are not found).
+// such a revision are not found). One difference is kept on purpose: a
+// CVS magic branch number (1.2.0.2, or a name for one) selects that
+// branch's revisions, as CVS users mean it, where GNU rlog selects none.
 func (f *File) Selected(s Selection) (map[string]bool, error) {
 	ranges, err := f.revRanges(s)
 	if err != nil {
