@@ -291,3 +291,29 @@ func FuzzExpand(f *testing.F) {
 		}
 	})
 }
+
+// TestDateBytes checks the word-at-a-time date check of fastHeader against
+// the byte classes: it accepts a byte in every position exactly when the
+// byte is a digit, '.' or '/', all of which may appear in an id.
+func TestDateBytes(t *testing.T) {
+	date := []byte("2026.01.02.00.00.01")
+	if !dateBytes(date) {
+		t.Fatalf("%s refused", date)
+	}
+	for i := range date {
+		for c := 0; c < 256; c++ {
+			s := bytes.Clone(date)
+			s[i] = byte(c)
+			want := c >= '.' && c <= '9'
+			if got := dateBytes(s); got != want {
+				t.Fatalf("byte %#x at %d: got %v, want %v", c, i, got, want)
+			}
+			if want && !isIDChar(byte(c)) {
+				t.Fatalf("byte %#x accepted but not an id character", c)
+			}
+		}
+	}
+	if dateBytes(date[:18]) {
+		t.Fatal("18 bytes accepted")
+	}
+}

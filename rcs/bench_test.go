@@ -357,30 +357,34 @@ func (s *sideSet) round() {
 }
 
 // BenchmarkCheckin is one library check-in (lock, check in 5 changed lines,
-// write through the lock file) on a 1000-revision file.
+// write through the lock file) on a 1000- and a 10,000-revision file.
 func BenchmarkCheckin(b *testing.B) {
-	raw, _ := synthFile(1000, 2000, 5)
-	path := filepath.Join(b.TempDir(), "f.txt,v")
-	os.WriteFile(path, raw, 0o444)
-	pf, _ := Parse("f.txt,v", raw)
-	head, _ := pf.Checkout(pf.Head)
-	lines := bytes.SplitAfter(head, []byte("\n"))
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		i++
-		lines[(i*397)%2000] = fmt.Appendf(nil, "changed %d\n", i)
-		content := bytes.Join(lines, nil)
-		_, err := Update(path, false, func(f *File) error {
-			if err := f.LockRev(f.Head, "tester"); err != nil {
-				return err
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			raw, _ := synthFile(n, 2000, 5)
+			path := filepath.Join(b.TempDir(), "f.txt,v")
+			os.WriteFile(path, raw, 0o444)
+			pf, _ := Parse("f.txt,v", raw)
+			head, _ := pf.Checkout(pf.Head)
+			lines := bytes.SplitAfter(head, []byte("\n"))
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				lines[(i*397)%2000] = fmt.Appendf(nil, "changed %d\n", i)
+				content := bytes.Join(lines, nil)
+				_, err := Update(path, false, func(f *File) error {
+					if err := f.LockRev(f.Head, "tester"); err != nil {
+						return err
+					}
+					_, err := f.Checkin(content, CheckinOptions{Author: "tester", Date: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)})
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
 			}
-			_, err := f.Checkin(content, CheckinOptions{Author: "tester", Date: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)})
-			return err
 		})
-		if err != nil {
-			b.Fatal(err)
-		}
 	}
 }
 
