@@ -60,7 +60,7 @@ func read(fd *os.File, path string, lazy bool) (*File, error) {
 		return nil, &ParseError{path, 0, fmt.Sprintf("file is %d bytes, more than the %d-byte limit", fi.Size(), MaxFileSize)}
 	}
 	// One byte more than the size, so that a file that grew is noticed.
-	buf := readBuffer(int(fi.Size()) + 1)
+	buf := make([]byte, fi.Size()+1)
 	n, err := io.ReadFull(fd, buf)
 	switch {
 	case err == nil:
@@ -74,25 +74,6 @@ func read(fd *os.File, path string, lazy bool) (*File, error) {
 	}
 	f.mode = fi.Mode().Perm()
 	return f, nil
-}
-
-// readBuffer returns a buffer of n bytes for read to fill. Unlike make,
-// it does not zero them first: for a file of megabytes, clearing memory
-// that the read overwrites at once is a tenth of a check-in. Only the
-// bytes the read fills are ever looked at. strings.Builder.Grow is the
-// standard library's way to such memory.
-func readBuffer(n int) []byte {
-	var sb strings.Builder
-	sb.Grow(n)
-	if sb.Cap() < n {
-		return make([]byte, n)
-	}
-	// String of an empty Builder shares its buffer's memory.
-	p := unsafe.StringData(sb.String())
-	if p == nil {
-		return make([]byte, n)
-	}
-	return unsafe.Slice(p, n)
 }
 
 // Parse parses the ,v file held in buf; name is used in errors. The File
