@@ -198,6 +198,25 @@ func branchOf(rev string) string {
 	return rev
 }
 
+// number turns sel, a revision number or a symbolic name, into a number,
+// CVS's magic branch numbers made plain. undefined is the error's format
+// (file, name) for a name that does not exist: GNU's commands word it
+// differently.
+func (f *File) number(sel, undefined string) (string, error) {
+	rev := sel
+	if !isNum(sel) {
+		r, ok := f.symbolRev(sel)
+		if !ok {
+			return "", fmt.Errorf(undefined, f.Name, sel)
+		}
+		rev = r
+	}
+	if fields(rev) == nil {
+		return "", fmt.Errorf("%s: bad revision number %s", f.Name, rev)
+	}
+	return unmagic(rev), nil
+}
+
 // Resolve turns a revision selector into a revision number: "" (the
 // default branch's tip or the head), a revision, a branch number (its
 // tip), a symbolic name, or a symbolic name of a branch ("1.2.0.2" magic
@@ -212,18 +231,10 @@ func (f *File) Resolve(sel string) (string, error) {
 		}
 		return f.Head, nil
 	}
-	rev := sel
-	if !isNum(sel) {
-		r, ok := f.symbolRev(sel)
-		if !ok {
-			return "", fmt.Errorf("%s: symbolic name %s is undefined", f.Name, sel)
-		}
-		rev = r
+	rev, err := f.number(sel, "%s: symbolic name %s is undefined")
+	if err != nil {
+		return "", err
 	}
-	if fields(rev) == nil {
-		return "", fmt.Errorf("%s: bad revision number %s", f.Name, rev)
-	}
-	rev = unmagic(rev)
 	fs := fields(rev)
 	if len(fs)%2 == 0 {
 		if f.deltas[rev] == nil {

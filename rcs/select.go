@@ -300,18 +300,10 @@ func (f *File) numeric(sel string) (string, error) {
 	}
 	tip := strings.HasSuffix(sel, ".")
 	sel = strings.TrimSuffix(sel, ".")
-	rev := sel
-	if !isNum(sel) {
-		r, ok := f.symbolRev(sel)
-		if !ok {
-			return "", fmt.Errorf("%s: Symbolic name `%s' is undefined", f.Name, sel)
-		}
-		rev = r
+	rev, err := f.number(sel, "%s: Symbolic name `%s' is undefined")
+	if err != nil {
+		return "", err
 	}
-	if fields(rev) == nil {
-		return "", fmt.Errorf("%s: bad revision number %s", f.Name, rev)
-	}
-	rev = unmagic(rev)
 	if tip && len(fields(rev))%2 == 1 {
 		return f.Resolve(rev)
 	}
