@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/netkit-go/netkit/internal/testpeer"
+	"github.com/netkit-go/netkit/rcs/internal/floor"
 )
 
 // synthFile writes the ,v text of an n-revision file of `lines` lines in
@@ -138,15 +139,24 @@ func BenchmarkParse(b *testing.B) {
 //   - N files per process: the same commands given N files, the time
 //     divided by N (GNU ci still forks a diff per file).
 //
+// Every row also has a floor: the same operation done by package
+// rcs/internal/floor, which only reads the file (co) or writes it again
+// through the lock file and a rename (ci), in the test's process for the
+// library rows and as a Go program of its own (rcs/testdata/floor) for
+// the process rows. GNU ÷ floor is the largest ratio any Go program can
+// reach on this machine.
+//
 // The files: the 1000-revision x 2000-line anchor file of the observed
 // notes (N = 50) and a 10,000-revision one (N = 10; left out with -short).
 // Each round resets the files before every check-in row.
 func BenchmarkSideBySide(b *testing.B) {
 	testpeer.Require(b, "ci", "apt-get install rcs")
-	nk := filepath.Join(b.TempDir(), "netkit")
-	build := exec.Command("go", "build", "-o", nk, "github.com/netkit-go/netkit/cmd/netkit")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("building netkit: %v\n%s", err, out)
+	bin := b.TempDir()
+	nk, fl := filepath.Join(bin, "netkit"), filepath.Join(bin, "floor")
+	for _, build := range [][]string{{nk, "github.com/netkit-go/netkit/cmd/netkit"}, {fl, "./testdata/floor"}} {
+		if out, err := exec.Command("go", "build", "-o", build[0], build[1]).CombinedOutput(); err != nil {
+			b.Fatalf("building %s: %v\n%s", build[1], err, out)
+		}
 	}
 	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
@@ -158,18 +168,18 @@ func BenchmarkSideBySide(b *testing.B) {
 		sets = sets[:1]
 	}
 	for _, s := range sets {
-		s.nk, s.devNull = nk, devNull
+		s.nk, s.floor, s.devNull = nk, fl, devNull
 	}
 	for b.Loop() {
 		for _, s := range sets {
 			s.round()
 		}
 	}
-	fmt.Printf("\n| operation (ms per file) | revisions | GNU RCS | netkit | GNU ÷ netkit |\n| --- | --- | --- | --- | --- |\n")
+	fmt.Printf("\n| operation (ms per file) | revisions | GNU RCS | netkit | floor | GNU ÷ netkit | GNU ÷ floor |\n| --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, s := range sets {
 		for _, r := range sideRows {
-			g, n := s.best[r.gnu], s.best[r.netkit]
-			fmt.Printf("| %s | %d | %.2f | %.3f | %.1fx |\n", r.name, s.revs, ms(g), ms(n), float64(g)/float64(n))
+			g, n, f := s.best[r.gnu], s.best[r.netkit], s.best[r.floor]
+			fmt.Printf("| %s | %d | %.2f | %.3f | %.3f | %.1fx | %.1fx |\n", r.name, s.revs, ms(g), ms(n), ms(f), float64(g)/float64(n), float64(g)/float64(f))
 			if s == sets[0] {
 				b.ReportMetric(float64(g)/float64(n), "x-"+r.metric)
 			}
@@ -181,14 +191,14 @@ func ms(d time.Duration) float64 { return float64(d) / 1e6 }
 
 // sideRows are the rows of BenchmarkSideBySide's table: the names of
 // the timings compared.
-var sideRows = []struct{ name, metric, gnu, netkit string }{
-	{"`co -p -r1.1`, library call", "co-lib", "co-gnu-1", "co-lib"},
-	{"`co -p -r1.1`, one file per process", "co-proc", "co-gnu-1", "co-nk-1"},
-	{"`co -p -r1.1`, N files per process", "co-batch", "co-gnu-n", "co-nk-n"},
-	{"`ci` (5 lines changed), library call", "ci-lib", "ci-gnu-1", "ci-lib"},
-	{"`ci`, library call that waits for the old file's close", "ci-lib-sync", "ci-gnu-1", "ci-lib-sync"},
-	{"`ci`, one file per process", "ci-proc", "ci-gnu-1", "ci-nk-1"},
-	{"`ci`, N files per process", "ci-batch", "ci-gnu-n", "ci-nk-n"},
+var sideRows = []struct{ name, metric, gnu, netkit, floor string }{
+	{"`co -p -r1.1`, library call", "co-lib", "co-gnu-1", "co-lib", "co-floor-lib"},
+	{"`co -p -r1.1`, one file per process", "co-proc", "co-gnu-1", "co-nk-1", "co-floor-1"},
+	{"`co -p -r1.1`, N files per process", "co-batch", "co-gnu-n", "co-nk-n", "co-floor-n"},
+	{"`ci` (5 lines changed), library call", "ci-lib", "ci-gnu-1", "ci-lib", "ci-floor-lib"},
+	{"`ci`, library call that waits for the old file's close", "ci-lib-sync", "ci-gnu-1", "ci-lib-sync", "ci-floor-lib-sync"},
+	{"`ci`, one file per process", "ci-proc", "ci-gnu-1", "ci-nk-1", "ci-floor-1"},
+	{"`ci`, N files per process", "ci-batch", "ci-gnu-n", "ci-nk-n", "ci-floor-n"},
 }
 
 // sideSet is one file size of BenchmarkSideBySide: N copies of a
@@ -202,6 +212,7 @@ type sideSet struct {
 	files   []string // working names: f00.txt, f01.txt, ...
 	head    [][]byte // the head's lines
 	nk      string   // the netkit binary
+	floor   string   // the floor program (rcs/testdata/floor)
 	devNull *os.File
 	checkin int // check-ins so far: each gets a later date
 	best    map[string]time.Duration
@@ -298,6 +309,7 @@ func (s *sideSet) round() {
 		if i < s.reps {
 			s.timed("co-gnu-1", 1, func() { s.run(co(one)...) })
 			s.timed("co-nk-1", 1, func() { s.run(append([]string{s.nk, "rcs"}, co(one)...)...) })
+			s.timed("co-floor-1", 1, func() { s.run(s.floorArgs("read", one)...) })
 		}
 		s.timed("co-lib", 1, func() {
 			f, err := Open(filepath.Join(s.dir, one[0]+",v"))
@@ -308,13 +320,19 @@ func (s *sideSet) round() {
 				s.b.Fatal(err)
 			}
 		})
+		s.timed("co-floor-lib", 1, func() {
+			if _, err := floor.Read(filepath.Join(s.dir, one[0]+",v")); err != nil {
+				s.b.Fatal(err)
+			}
+		})
 	}
 	s.timed("co-gnu-n", len(all), func() { s.run(co(all)...) })
 	s.timed("co-nk-n", len(all), func() { s.run(append([]string{s.nk, "rcs"}, co(all)...)...) })
-	for _, tool := range []string{"gnu", "nk", "lib", "lib-sync"} {
+	s.timed("co-floor-n", len(all), func() { s.run(s.floorArgs("read", all)...) })
+	for _, tool := range []string{"gnu", "nk", "floor", "lib", "lib-sync", "floor-lib", "floor-lib-sync"} {
 		s.reset()
 		reps := s.reps
-		if strings.HasPrefix(tool, "lib") {
+		if strings.Contains(tool, "lib") {
 			reps = libReps
 		}
 		for range reps {
@@ -324,6 +342,14 @@ func (s *sideSet) round() {
 				s.timed("ci-gnu-1", 1, func() { s.run(s.ciArgs(one)...) })
 			case "nk":
 				s.timed("ci-nk-1", 1, func() { s.run(append([]string{s.nk, "rcs"}, s.ciArgs(one)...)...) })
+			case "floor":
+				s.timed("ci-floor-1", 1, func() { s.run(s.floorArgs("rewrite", one)...) })
+			case "floor-lib", "floor-lib-sync":
+				s.timed("ci-"+tool, 1, func() {
+					if err := floor.Rewrite(filepath.Join(s.dir, one[0]+",v"), tool == "floor-lib"); err != nil {
+						s.b.Fatal(err)
+					}
+				})
 			case "lib", "lib-sync":
 				background := closeReplaced
 				if tool == "lib-sync" {
@@ -345,15 +371,27 @@ func (s *sideSet) round() {
 			}
 		}
 	}
-	for _, tool := range []string{"gnu", "nk"} {
+	for _, tool := range []string{"gnu", "nk", "floor"} {
 		s.reset()
 		s.prepare(all)
-		if tool == "gnu" {
+		switch tool {
+		case "gnu":
 			s.timed("ci-gnu-n", len(all), func() { s.run(s.ciArgs(all)...) })
-		} else {
+		case "nk":
 			s.timed("ci-nk-n", len(all), func() { s.run(append([]string{s.nk, "rcs"}, s.ciArgs(all)...)...) })
+		case "floor":
+			s.timed("ci-floor-n", len(all), func() { s.run(s.floorArgs("rewrite", all)...) })
 		}
 	}
+}
+
+// floorArgs runs the floor program's op on the ,v files of files.
+func (s *sideSet) floorArgs(op string, files []string) []string {
+	args := []string{s.floor, op}
+	for _, w := range files {
+		args = append(args, w+",v")
+	}
+	return args
 }
 
 // BenchmarkCheckin is one library check-in (lock, check in 5 changed lines,
