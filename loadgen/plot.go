@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"bytes"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"math"
@@ -10,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // CheckPlotFile reports whether file is a name Plot can write: it must end
@@ -158,7 +158,7 @@ func (p *svgWriter) printf(format string, args ...any) {
 // text writes s as a text element at (x, y) with the given attributes.
 func (p *svgWriter) text(x, y float64, attrs, s string) {
 	p.printf(`<text x="%.1f" y="%.1f"%s>`, x, y, attrs)
-	xml.EscapeText(&p.buf, []byte(s)) // writing to a bytes.Buffer does not fail
+	writeXMLText(&p.buf, s)
 	p.printf("</text>\n")
 }
 
@@ -259,6 +259,27 @@ func (p *svgWriter) marker(k int, x, y float64, color string) {
 		p.printf(`<polygon points="%.1f,%.1f %.1f,%.1f %.1f,%.1f %.1f,%.1f" %s/>`+"\n", x, y-r, x+r, y, x, y+r, x-r, y, stroke)
 	default:
 		p.printf(`<path d="M%.1f,%.1f L%.1f,%.1f M%.1f,%.1f L%.1f,%.1f" %s/>`+"\n", x-r, y-r, x+r, y+r, x-r, y+r, x+r, y-r, stroke)
+	}
+}
+
+// writeXMLText writes s as XML character data: &, < and > escaped, and
+// invalid UTF-8 and control characters XML does not allow replaced by
+// U+FFFD. (encoding/xml's EscapeText would do, but linking encoding/xml
+// adds its package initialisation to every netkit start.)
+func writeXMLText(b *bytes.Buffer, s string) {
+	for _, r := range s {
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r < ' ' && r != '\t' && r != '\n' && r != '\r', r == 0xFFFE, r == 0xFFFF:
+			b.WriteRune(utf8.RuneError)
+		default:
+			b.WriteRune(r) // an invalid byte of s came as utf8.RuneError
+		}
 	}
 }
 

@@ -21,6 +21,7 @@ func plotReport() Report {
 			{Server: "self", Load: "lockstep 16", Answers: 10, CPUPerAnswerUs: 3.5, P99us: 120},
 			{Server: "py&poll", Load: "lockstep 16", Answers: 10, CPUPerAnswerUs: 40, P99us: 2500},
 			{Server: `"floor"`, Load: "lockstep 16", Answers: 10, P99us: 80}, // a peer: no CPU figure
+			{Server: "ctl\x01", Load: "lockstep 16", Answers: 10, P99us: 90},
 			{Server: "self", Load: "pipelined <16x16> & more", Answers: 10, CPUPerAnswerUs: 0.8, P99us: 9000},
 			{Server: "py&poll", Load: "pipelined <16x16> & more", Skipped: "does not pipeline", CPUPerAnswerUs: math.NaN()},
 			{Server: `"floor"`, Load: "pipelined <16x16> & more", Answers: 0, CPUPerAnswerUs: math.Inf(1), P99us: math.NaN()},
@@ -150,6 +151,22 @@ func TestPlotFile(t *testing.T) {
 	}
 	if err := CheckPlotFile("x.gif"); err == nil {
 		t.Errorf("CheckPlotFile(x.gif) = nil")
+	}
+}
+
+func TestWriteXMLText(t *testing.T) {
+	for in, want := range map[string]string{
+		"a<b>&c":       "a&lt;b&gt;&amp;c",
+		"µs \"q\" 'x'": "µs \"q\" 'x'",
+		"bell\x07\xff": "bell\uFFFD\uFFFD",
+		"tab\tnl\n":    "tab\tnl\n",
+	} {
+		var b bytes.Buffer
+		writeXMLText(&b, in)
+		if b.String() != want {
+			t.Errorf("writeXMLText(%q) = %q, want %q", in, b.String(), want)
+		}
+		decodeSVG(t, []byte("<svg><text>"+b.String()+"</text></svg>"))
 	}
 }
 
