@@ -27,9 +27,8 @@ func main() {
 // run executes the command line args and returns the process exit status.
 func run(args []string, stdout, stderr io.Writer) int {
 	root := newRootFor(args)
-	// A command marked noSignalContext gets no signal-handling thread.
 	ctx := context.Background()
-	if c, _, err := root.Find(args); err != nil || c.Annotations[noSignalContext] == "" {
+	if c, _, err := root.Find(args); err != nil || !noSignals(c) {
 		var stop context.CancelFunc
 		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 		defer stop()
@@ -180,21 +179,33 @@ func addExitHelp(c *cobra.Command) {
 	}
 }
 
-// noSignalContext is the annotation of commands that finish at once and
-// never wait on their context: run gives them context.Background() instead
-// of a context that SIGINT and SIGTERM cancel, and so does not start Go's
-// signal-handling thread (a good part of such a process's start). Ctrl-C
-// then ends them as it ends any program.
+// noSignalContext is the annotation of commands (with their subcommands)
+// that never wait on their context. run gives them context.Background()
+// instead of a context that SIGINT and SIGTERM cancel: Ctrl-C then ends them
+// as it ends any program (a signal context would swallow it), and the
+// process starts no signal-handling thread (a good part of a short
+// command's start).
 const noSignalContext = "netkit:no-signal-context"
+
+// noSignals reports whether c or a command above it is marked
+// noSignalContext.
+func noSignals(c *cobra.Command) bool {
+	for ; c != nil; c = c.Parent() {
+		if c.Annotations[noSignalContext] != "" {
+			return true
+		}
+	}
+	return false
+}
 
 func newVersionCommand() *cobra.Command {
 	return &cobra.Command{
-		Annotations: map[string]string{noSignalContext: "yes"},
 		Use:         "version",
 		Short:       "Print netkit's version",
 		Long:        "Print netkit's version and the Go toolchain it was built with.",
 		Example:     "  netkit version",
 		Args:        cobra.NoArgs,
+		Annotations: map[string]string{noSignalContext: "yes"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fmt.Fprintf(cmd.OutOrStdout(), "netkit %s (%s)\n", version, runtime.Version())
 			return nil
