@@ -57,7 +57,7 @@ func (o *benchZenOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.Float64Var(&o.rate, "rate", 0, "questions per second in all, on a fixed schedule (0: as fast as answered)")
 	fs.BoolVar(&o.compare, "compare", false, "every netkit architecture (or those of --arch) and every peer, at lockstep c=16, c=128 and pipelined 16x16 unless -c, --pipeline or --reconnect say otherwise")
 	fs.StringArrayVar(&o.peers, "peer", nil, "an external server: 'NAME=COMMAND', {port} in COMMAND is replaced (repeatable); names starting with 'floor' are the floor")
-	fs.StringVar(&o.plot, "plot", "", "draw CPU per answer and p99 latency to FILE.svg or FILE.png")
+	fs.StringVar(&o.plot, "plot", "", "draw CPU per answer and p99 latency to FILE.svg (SVG only; convert with e.g. rsvg-convert)")
 	fs.BoolVar(&o.json, "json", false, "print the results as JSON instead of a table")
 	fs.IntVar(&o.idle, "idle", 0, "also open this many idle connections to each server started and report its RSS per idle connection")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "an answer that takes longer is an error (a server that starves a connection shows in conns served)")
@@ -138,8 +138,10 @@ func runBenchZen(ctx context.Context, opts benchZenOptions, explicitLoad bool, s
 	if opts.conns <= 0 || opts.repeat <= 0 || opts.pipeline <= 0 || opts.pipeline > 1024 || opts.duration <= 0 || opts.rate < 0 || opts.idle < 0 || opts.count < 0 {
 		return withExit(exitUsage, errors.New("-c, --repeat, --pipeline (at most 1024) and --duration must be positive; --rate, --count and --idle must not be negative"))
 	}
-	if opts.plot != "" && !strings.HasSuffix(opts.plot, ".svg") && !strings.HasSuffix(opts.plot, ".png") {
-		return withExit(exitUsage, fmt.Errorf("--plot %s: the file name must end in .svg or .png", opts.plot))
+	if opts.plot != "" {
+		if err := loadgen.CheckPlotFile(opts.plot); err != nil {
+			return withExit(exitUsage, err)
+		}
 	}
 	loads := []loadgen.Load{{Conns: opts.conns, Depth: opts.pipeline, Reconnect: opts.reconnect}}
 	if opts.compare && !explicitLoad {
@@ -575,8 +577,10 @@ func writeBenchReport(opts benchZenOptions, rep loadgen.Report, stdout io.Writer
 
 // showBenchReport prints the report saved in opts.from.
 func showBenchReport(opts benchZenOptions, stdout io.Writer) error {
-	if opts.plot != "" && !strings.HasSuffix(opts.plot, ".svg") && !strings.HasSuffix(opts.plot, ".png") {
-		return withExit(exitUsage, fmt.Errorf("--plot %s: the file name must end in .svg or .png", opts.plot))
+	if opts.plot != "" {
+		if err := loadgen.CheckPlotFile(opts.plot); err != nil {
+			return withExit(exitUsage, err)
+		}
 	}
 	data, err := os.ReadFile(opts.from)
 	if err != nil {

@@ -26,9 +26,13 @@ func main() {
 
 // run executes the command line args and returns the process exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	root := newRootCommand()
+	root := newRootFor(args)
+	ctx := context.Background()
+	if c, _, err := root.Find(args); err != nil || !noSignals(c) {
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+	}
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -78,7 +82,43 @@ const exitHelp = `
 Exit status: 0 on success, 1 when the operation failed, 2 for bad arguments
 or a host or file that does not exist.`
 
+// commands are netkit's top-level commands: each one's name (its Use) and
+// the function that builds it with its subcommands and flags.
+var commands = []struct {
+	name  string
+	build func() *cobra.Command
+}{
+	{"version", newVersionCommand},
+	{"serve", newServeCommand},
+	{"zen", newZenCommand},
+	{"upper", newUpperCommand}, {"names", newNamesCommand}, {"wire", newWireCommand},
+	{"xmlrpc", newXMLRPCCommand},
+	{"rcs", newRCSCommand},
+	{"bench", newBenchCommand},
+}
+
+// newRootCommand returns netkit's whole command tree.
 func newRootCommand() *cobra.Command {
+	return newRoot("")
+}
+
+// newRootFor returns the command tree run needs for args. When args[0] is
+// the name of a top-level command, the root has only that command: the
+// others cannot run, and building their subcommands and flags would be most
+// of a short command's start-up work. Otherwise (help, completion, a flag,
+// an unknown name) it is the whole tree.
+func newRootFor(args []string) *cobra.Command {
+	for _, c := range commands {
+		if len(args) > 0 && args[0] == c.name {
+			return newRoot(c.name)
+		}
+	}
+	return newRoot("")
+}
+
+// newRoot returns the root command with the top-level command named only,
+// or with all of them when only is "".
+func newRoot(only string) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "netkit",
 		Short: "Classic network services and tools, re-created in Go",
@@ -95,15 +135,11 @@ architecture, XML-RPC, and a native RCS library.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return withExit(exitUsage, fmt.Errorf("%w (run '%s --help' for usage)", err, c.CommandPath()))
 	})
-	root.AddCommand(
-		newVersionCommand(),
-		newServeCommand(),
-		newZenCommand(),
-		newUpperCommand(), newNamesCommand(), newWireCommand(),
-		newXMLRPCCommand(),
-		newRCSCommand(),
-		newBenchCommand(),
-	)
+	for _, c := range commands {
+		if only == "" || c.name == only {
+			root.AddCommand(c.build())
+		}
+	}
 	groupCommands(root)
 	addExitHelp(root)
 	return root
@@ -143,13 +179,33 @@ func addExitHelp(c *cobra.Command) {
 	}
 }
 
+// noSignalContext is the annotation of commands (with their subcommands)
+// that never wait on their context. run gives them context.Background()
+// instead of a context that SIGINT and SIGTERM cancel: Ctrl-C then ends them
+// as it ends any program (a signal context would swallow it), and the
+// process starts no signal-handling thread (a good part of a short
+// command's start).
+const noSignalContext = "netkit:no-signal-context"
+
+// noSignals reports whether c or a command above it is marked
+// noSignalContext.
+func noSignals(c *cobra.Command) bool {
+	for ; c != nil; c = c.Parent() {
+		if c.Annotations[noSignalContext] != "" {
+			return true
+		}
+	}
+	return false
+}
+
 func newVersionCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:     "version",
-		Short:   "Print netkit's version",
-		Long:    "Print netkit's version and the Go toolchain it was built with.",
-		Example: "  netkit version",
-		Args:    cobra.NoArgs,
+		Use:         "version",
+		Short:       "Print netkit's version",
+		Long:        "Print netkit's version and the Go toolchain it was built with.",
+		Example:     "  netkit version",
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{noSignalContext: "yes"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fmt.Fprintf(cmd.OutOrStdout(), "netkit %s (%s)\n", version, runtime.Version())
 			return nil

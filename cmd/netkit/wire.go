@@ -28,6 +28,8 @@ compression bomb is an error, not an out-of-memory.`,
   netkit wire unpack '!i' 000004d2
   printf 'one\ntwo\n' | netkit wire frame | netkit wire unframe
   netkit wire compress < big.txt | netkit wire decompress --limit 1048576`,
+		// Filters: Ctrl-C must end them while they wait for input.
+		Annotations: map[string]string{noSignalContext: "yes"},
 	}
 	cmd.AddCommand(newWirePackCommand(), newWireUnpackCommand(),
 		newWireFrameCommand(), newWireUnframeCommand(),

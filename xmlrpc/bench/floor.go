@@ -15,9 +15,13 @@ const floorBody = "<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<
 // floorHead is the head of netkit's answer to it, with a fixed date.
 const floorHead = "HTTP/1.1 200 OK\r\nServer: netkit-xmlrpc\r\nDate: Wed, 02 Dec 2026 01:55:59 GMT\r\n"
 
-var (
-	floorKeep  = []byte(fmt.Sprintf("%sContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s", floorHead, len(floorBody), floorBody))
-	floorClose = []byte(fmt.Sprintf("%sConnection: close\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s", floorHead, len(floorBody), floorBody))
+// floorKeep and floorClose are the whole answers, keeping the connection
+// and closing it. They are constants, not built at package initialisation,
+// which would run at every netkit start; 122 is len(floorBody), and
+// TestFloorMatchesServer compares them with the real server's answers.
+const (
+	floorKeep  = floorHead + "Content-Type: text/xml\r\nContent-Length: 122\r\n\r\n" + floorBody
+	floorClose = floorHead + "Connection: close\r\nContent-Type: text/xml\r\nContent-Length: 122\r\n\r\n" + floorBody
 )
 
 // FloorProtocol is the benchmark's floor: a serve.Protocol that frames
