@@ -125,9 +125,14 @@ func rcsSub(name, usage, short, example string, run rcsRunner) *cobra.Command {
 				return err
 			}
 			if os.Getenv("GOGC") == "" {
-				// Each file read is a new buffer of its size: with many
-				// files, collecting at 5x the live heap, not 2x, saves a
-				// fifth of `co -p` on 50 files (docs/rcs.md, Speed).
+				// Each file's parse is new heap memory (about 3 MB for
+				// 10,000 revisions; the file itself is mapped, see
+				// runMapped): with many files, collecting at 5x the live
+				// heap, not 2x, saved a fifth of `co -p` on 50 files
+				// when files were read into the heap (docs/rcs.md,
+				// Speed). With mapped files, GOGC=100, 200 and 400 took
+				// the same time within the noise (scripts/rcsproc.py);
+				// 100 has fewer page faults but collects more often.
 				debug.SetGCPercent(400)
 			}
 			return runMapped(func() error { return run(c, o) })
