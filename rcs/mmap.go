@@ -31,12 +31,15 @@ func MapFiles() { mapping.on.Store(true) }
 
 // mapMin, mapLimit and mapCount bound MapFiles's mappings: a small file
 // is read (a read of a few pages costs less than a mapping); the limits
-// keep a command given a great many files within the address space and
-// the kernel's count of mappings (vm.max_map_count, 65530 by default).
+// keep what a command given a great many files holds mapped to one
+// largest file's worth (MaxFileSize), within a 32-bit address space and
+// well within the kernel's count of mappings (vm.max_map_count, 65530 by
+// default). Past them, files are read into the heap, where the garbage
+// collector frees them.
 var mapMin int64 = 64 << 10 // a variable for the tests
 
 const (
-	mapLimit = 16 << 30
+	mapLimit = MaxFileSize
 	mapCount = 8192
 )
 

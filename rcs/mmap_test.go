@@ -191,3 +191,35 @@ func TestMapFault(t *testing.T) {
 		}
 	}
 }
+
+// TestMapLimit checks that past the limits, and for a small file, a file
+// is read into the heap even with MapFiles.
+func TestMapLimit(t *testing.T) {
+	setMapping(t, true)
+	path, _, oldest := mapTestFile(t, 50)
+	mapping.mu.Lock()
+	total := mapping.total
+	mapping.total = mapLimit
+	mapping.mu.Unlock()
+	f, err := Open(path)
+	mapping.mu.Lock()
+	mapping.total = total
+	mapping.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if isMapped(f) {
+		t.Fatal("a file past the limit was mapped")
+	}
+	if got, _ := f.Checkout("1.1"); !bytes.Equal(got, oldest) {
+		t.Fatal("checkout of 1.1 differs")
+	}
+	raw, _ := synthFile(3, 10, 1)
+	small := filepath.Join(t.TempDir(), "small.txt,v")
+	if err := os.WriteFile(small, raw, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := Open(small); err != nil || (int64(len(raw)) < mapMin && isMapped(f)) {
+		t.Fatalf("small file: %v, mapped %v", err, err == nil && isMapped(f))
+	}
+}
