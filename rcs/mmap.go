@@ -17,10 +17,13 @@ import (
 //
 // The mappings are never unmapped: a File, and every string or slice it
 // gives, may point into its file's mapping, so a mapping stays valid
-// until the process exits. MapFiles is therefore meant for a command that
+// until the process exits. (So a file Update replaced is freed at exit,
+// not by Update's background close; replacing each mapping by an
+// inaccessible one once a command was done with the file freed it
+// sooner but in the foreground, and was no faster.) MapFiles is therefore meant for a command that
 // handles the files it was given and exits, not for a long-running
-// program; past mapLimit bytes or mapCount files in all, and for files
-// smaller than mapMin bytes, files are read into the heap as without it.
+// program. Past MaxFileSize bytes or 8192 files mapped in all, and for
+// files smaller than 64 KiB, files are read into the heap as without it.
 //
 // A mapped file that another program truncates (GNU RCS and netkit
 // replace a ,v file by rename, never in place) makes the next touch of
