@@ -81,3 +81,52 @@ func TestRcsMappedPanic(t *testing.T) {
 	}()
 	runMapped(func() error { panic("not a fault") })
 }
+
+// TestRcsMappedCommands runs co and ci on files big enough to be mapped,
+// one and two per process: a check-in writes the new file from the
+// mapped old one, and the revisions read back are right.
+func TestRcsMappedCommands(t *testing.T) {
+	path, first := bigRCSFile(t, 5)
+	t.Chdir(filepath.Dir(path))
+	t.Setenv("LOGNAME", "tester")
+	t.Setenv("TZ", "UTC")
+	raw, err := os.ReadFile("big.txt,v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("two.txt,v", raw, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	netkit := func(args ...string) string {
+		t.Helper()
+		var out, errb bytes.Buffer
+		if code := run(append([]string{"rcs"}, args...), &out, &errb); code != 0 {
+			t.Fatalf("netkit rcs %v: exit %d: %s", args, code, errb.String())
+		}
+		return out.String()
+	}
+	if got := netkit("co", "-q", "-p", "-r1.1", "big.txt,v", "two.txt,v"); got != string(first)+string(first) {
+		t.Fatal("co -p -r1.1 of two mapped files differs from revision 1.1")
+	}
+	head := netkit("co", "-q", "-p", "big.txt,v")
+	netkit("lock", "big.txt", "two.txt")
+	for i, w := range []string{"big.txt", "two.txt"} {
+		text := strings.Replace(head, "line 7 ", fmt.Sprintf("changed line %d ", i), 1)
+		if err := os.WriteFile(w, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	netkit("ci", "-q", "-d2026/02/01 00:00:00", "-wtester", "-mchanged", "big.txt", "two.txt")
+	for i, w := range []string{"big.txt", "two.txt"} {
+		want := strings.Replace(head, "line 7 ", fmt.Sprintf("changed line %d ", i), 1)
+		if got := netkit("co", "-q", "-p", w); got != want {
+			t.Fatalf("%s: the new head differs from what was checked in", w)
+		}
+		if got := netkit("co", "-q", "-p", "-r1.5", w); got != head {
+			t.Fatalf("%s: 1.5 differs after the check-in", w)
+		}
+		if got := netkit("co", "-q", "-p", "-r1.1", w); got != string(first) {
+			t.Fatalf("%s: 1.1 differs after the check-in", w)
+		}
+	}
+}
