@@ -50,7 +50,8 @@ func open(path string, lazy bool) (*File, *os.File, error) {
 	return f, fd, err
 }
 
-// read reads and parses the ,v file open as fd.
+// read reads and parses the ,v file open as fd: into a buffer from the
+// heap, or, with MapFiles, by mapping it.
 func read(fd *os.File, path string, lazy bool) (*File, error) {
 	fi, err := fd.Stat()
 	if err != nil {
@@ -59,16 +60,21 @@ func read(fd *os.File, path string, lazy bool) (*File, error) {
 	if fi.Size() > MaxFileSize {
 		return nil, &ParseError{path, 0, fmt.Sprintf("file is %d bytes, more than the %d-byte limit", fi.Size(), MaxFileSize)}
 	}
-	// One byte more than the size, so that a file that grew is noticed.
-	buf := make([]byte, fi.Size()+1)
-	n, err := io.ReadFull(fd, buf)
-	switch {
-	case err == nil:
-		return nil, fmt.Errorf("%s: file changed while it was read", path)
-	case err != io.ErrUnexpectedEOF && err != io.EOF:
-		return nil, err
+	// A mapping is never unmapped, so the File may point into it.
+	buf := mapFile(fd, path, fi.Size())
+	if buf == nil {
+		// One byte more than the size, so that a file that grew is noticed.
+		buf = make([]byte, fi.Size()+1)
+		n, err := io.ReadFull(fd, buf)
+		switch {
+		case err == nil:
+			return nil, fmt.Errorf("%s: file changed while it was read", path)
+		case err != io.ErrUnexpectedEOF && err != io.EOF:
+			return nil, err
+		}
+		buf = buf[:n:n]
 	}
-	f, err := parse(path, buf[:n:n], lazy)
+	f, err := parse(path, buf, lazy)
 	if err != nil {
 		return nil, err
 	}

@@ -125,17 +125,44 @@ func rcsSub(name, usage, short, example string, run rcsRunner) *cobra.Command {
 				return err
 			}
 			if os.Getenv("GOGC") == "" {
-				// Each file read is a new buffer of its size: with many
-				// files, collecting at 5x the live heap, not 2x, saves a
-				// fifth of `co -p` on 50 files (docs/rcs.md, Speed).
+				// Each file's parse is new heap memory (about 3 MB for
+				// 10,000 revisions; the file itself is mapped, see
+				// runMapped): with many files, collecting at 5x the live
+				// heap, not 2x, saved a fifth of `co -p` on 50 files
+				// when files were read into the heap (docs/rcs.md,
+				// Speed). With mapped files, GOGC=100, 200 and 400 took
+				// the same time within the noise (scripts/rcsproc.py);
+				// 100 has fewer page faults but collects more often.
+				// A runtime.GC between files (when almost nothing is
+				// live) halved a batch's page faults but cost as much
+				// CPU as it saved: not done.
 				debug.SetGCPercent(400)
 			}
-			return run(c, o)
+			return runMapped(func() error { return run(c, o) })
 		},
 	}
 	// Only --help: -h belongs to the commands (rlog -h).
 	c.Flags().Bool("help", false, "help for "+name)
 	return c
+}
+
+// runMapped runs a command's work with its ,v files mapped, not read
+// into the heap (rcs.MapFiles): the command exits when done, so the
+// mappings' lifetime (the process's) is safe; a 10,000-revision `co -p`
+// then pays a tenth of the page faults it paid. A file truncated by
+// another program while mapped faults when touched: that becomes the
+// command's error instead of a crash.
+func runMapped(work func() error) (err error) {
+	rcs.MapFiles()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if v := recover(); v != nil {
+			if err = rcs.MapFault(v); err == nil {
+				panic(v)
+			}
+		}
+	}()
+	return work()
 }
 
 // rcsOptionText describes each option letter.
