@@ -146,6 +146,17 @@ func rcsSub(name, usage, short, example string, run rcsRunner) *cobra.Command {
 	return c
 }
 
+// interrupted is the error that stops an rcs command before its next file
+// once Ctrl-C or SIGTERM has arrived, nil before. The command stops between
+// files, so none is left half-written and no lock file stays behind (GNU
+// RCS removes its lock file when interrupted).
+func interrupted(c *cobra.Command) error {
+	if c.Context().Err() != nil {
+		return withExit(exitFailure, errors.New("interrupted: the files before this one are done, the rest are untouched"))
+	}
+	return nil
+}
+
 // runMapped runs a command's work with its ,v files mapped, not read
 // into the heap (rcs.MapFiles): the command exits when done, so the
 // mappings' lifetime (the process's) is safe; a 10,000-revision `co -p`
@@ -324,6 +335,9 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 		}
 	}
 	for _, name := range o.files {
+		if err := interrupted(c); err != nil {
+			return err
+		}
 		rcsPath, work := rcs.Paths(name)
 		content, err := os.ReadFile(work)
 		if err != nil {
@@ -345,11 +359,15 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 		case isNew && !haveMsg:
 			msg = "Initial revision" // as GNU ci
 		case !haveMsg:
-			msg = readText(c.InOrStdin(), stderr, "enter log message, terminated with single '.' or end of file:\n")
+			if msg, err = readText(c, stderr, "enter log message, terminated with single '.' or end of file:\n"); err != nil {
+				return err
+			}
 			haveMsg = true // one message for every file, as GNU ci reuses it
 		}
 		if isNew && !o.has('t') {
-			desc = readText(c.InOrStdin(), stderr, descPrompt)
+			if desc, err = readText(c, stderr, descPrompt); err != nil {
+				return err
+			}
 		}
 		var newRev, prev string
 		f, err := rcs.Update(rcsPath, true, func(f *rcs.File) error {
@@ -426,7 +444,8 @@ const descPrompt = "enter description, terminated with single '.' or end of file
 
 // readText reads a log message or description as ci does: lines up to a
 // single "." or the end of input, with prompts only on a terminal.
-func readText(in io.Reader, stderr io.Writer, prompt string) string {
+func readText(c *cobra.Command, stderr io.Writer, prompt string) (string, error) {
+	in := c.InOrStdin()
 	tty := false
 	if f, ok := in.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
@@ -436,18 +455,30 @@ func readText(in io.Reader, stderr io.Writer, prompt string) string {
 	if tty {
 		fmt.Fprint(stderr, prompt+">> ")
 	}
-	var b strings.Builder
-	sc := bufio.NewScanner(in)
-	for sc.Scan() {
-		if sc.Text() == "." {
-			break
+	// The read runs in a goroutine so that Ctrl-C ends the wait for the
+	// text (a read from a terminal cannot be interrupted otherwise); the
+	// command then returns and the process exits, read and all.
+	text := make(chan string, 1)
+	go func() {
+		var b strings.Builder
+		sc := bufio.NewScanner(in)
+		for sc.Scan() {
+			if sc.Text() == "." {
+				break
+			}
+			b.WriteString(sc.Text() + "\n")
+			if tty {
+				fmt.Fprint(stderr, ">> ")
+			}
 		}
-		b.WriteString(sc.Text() + "\n")
-		if tty {
-			fmt.Fprint(stderr, ">> ")
-		}
+		text <- b.String()
+	}()
+	select {
+	case t := <-text:
+		return t, nil
+	case <-c.Context().Done():
+		return "", interrupted(c)
 	}
-	return b.String()
 }
 
 // writeWorking replaces a working file through a temporary file and a
@@ -497,6 +528,9 @@ func runRCSCheckout(c *cobra.Command, o *rcsOptions) error {
 		}
 	}
 	for _, name := range o.files {
+		if err := interrupted(c); err != nil {
+			return err
+		}
 		rcsPath, work := rcs.Paths(name)
 		if !o.has('p') && !o.has('f') {
 			if fi, err := os.Stat(work); err == nil && fi.Mode().Perm()&0o200 != 0 {
@@ -629,6 +663,9 @@ func runRCSLog(c *cobra.Command, o *rcsOptions) error {
 		}
 	}
 	for _, name := range o.files {
+		if err := interrupted(c); err != nil {
+			return err
+		}
 		rcsPath, work := rcs.Paths(name)
 		f, err := rcs.Open(rcsPath)
 		if err != nil {
@@ -689,6 +726,9 @@ func runRCSDiff(c *cobra.Command, o *rcsOptions) error {
 	}
 	var differ []string
 	for _, name := range o.files {
+		if err := interrupted(c); err != nil {
+			return err
+		}
 		out, err := diffOneFile(stderr, o, name, flags, do)
 		if err != nil {
 			return err
@@ -780,7 +820,9 @@ func runRCSAdmin(c *cobra.Command, o *rcsOptions) error {
 		case strings.HasPrefix(v, "-"):
 			desc = v[1:]
 		case v == "":
-			desc = readText(c.InOrStdin(), stderr, descPrompt)
+			if desc, err = readText(c, stderr, descPrompt); err != nil {
+				return err
+			}
 		default:
 			b, err := os.ReadFile(v)
 			if err != nil {
@@ -790,6 +832,9 @@ func runRCSAdmin(c *cobra.Command, o *rcsOptions) error {
 		}
 	}
 	for _, name := range o.files {
+		if err := interrupted(c); err != nil {
+			return err
+		}
 		rcsPath, _ := rcs.Paths(name)
 		fmt.Fprintf(stderr, "RCS file: %s\n", rcsPath)
 		if o.has('i') {
@@ -797,7 +842,9 @@ func runRCSAdmin(c *cobra.Command, o *rcsOptions) error {
 				return fmt.Errorf("%s already exists", rcsPath)
 			}
 			if !haveDesc {
-				desc = readText(c.InOrStdin(), stderr, descPrompt)
+				if desc, err = readText(c, stderr, descPrompt); err != nil {
+					return err
+				}
 				haveDesc = true // one description for every file
 			}
 		}
@@ -887,6 +934,9 @@ func adminOptions(o *rcsOptions, me string) (rcs.AdminOptions, error) {
 func runRCSLock(c *cobra.Command, o *rcsOptions) error {
 	me := rcsUser()
 	for _, name := range o.files {
+		if err := interrupted(c); err != nil {
+			return err
+		}
 		rcsPath, _ := rcs.Paths(name)
 		var rev string
 		_, err := rcs.Update(rcsPath, false, func(f *rcs.File) error {
@@ -910,6 +960,9 @@ func runRCSLock(c *cobra.Command, o *rcsOptions) error {
 func runRCSUnlock(c *cobra.Command, o *rcsOptions) error {
 	me := rcsUser()
 	for _, name := range o.files {
+		if err := interrupted(c); err != nil {
+			return err
+		}
 		rcsPath, _ := rcs.Paths(name)
 		var rev string
 		_, err := rcs.Update(rcsPath, false, func(f *rcs.File) error {

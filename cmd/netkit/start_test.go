@@ -114,3 +114,47 @@ func waitReadingStdin(t *testing.T, pid int) {
 	}
 	t.Fatalf("process %d never read its stdin", pid)
 }
+
+// TestInterruptRCS checks that Ctrl-C ends `netkit rcs ci` while it waits
+// for a description on its input, with the interruption as its error and
+// neither the ,v file nor the lock file written.
+func TestInterruptRCS(t *testing.T) {
+	exe := buildNetkit(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "f.txt"), []byte("one\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "rcs", "ci", "f.txt")
+	cmd.Dir = dir
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	waitReadingStdin(t, cmd.Process.Pid)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "interrupted") {
+			t.Errorf("netkit rcs ci after SIGINT: %v, stderr %q; want exit status 1 and the interruption", err, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("netkit rcs ci still runs 20 s after SIGINT")
+	}
+	for _, name := range []string{"f.txt,v", ",f.txt,"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			t.Errorf("%s was written", name)
+		}
+	}
+}
