@@ -202,14 +202,14 @@ func (f *File) Checkin(content []byte, o CheckinOptions) (string, error) {
 // revision the next older one, for a branch revision the one before it on
 // its branch or its branch point; "" for the first revision.
 func (f *File) Predecessor(rev string) string {
-	d := f.deltas[rev]
+	d := f.delta(rev)
 	if d == nil {
 		return ""
 	}
 	if len(fields(rev)) == 2 {
 		return d.Next
 	}
-	for _, p := range f.deltas {
+	for _, p := range f.allNodes() {
 		if p.Next == rev && len(fields(p.Rev)) > 2 || slices.Contains(p.Branches, rev) {
 			return p.Rev
 		}
@@ -234,14 +234,14 @@ func (f *File) placeNew(o CheckinOptions) (*Delta, string, error) {
 			}
 			sel = r
 		}
-		return f.after(f.deltas[sel])
+		return f.after(f.delta(sel))
 	}
 	if !isNum(sel) {
 		r, err := f.Resolve(sel)
 		if err != nil {
 			return nil, "", err
 		}
-		return f.after(f.deltas[r])
+		return f.after(f.delta(r))
 	}
 	fs := fields(sel)
 	if fs == nil {
@@ -255,11 +255,11 @@ func (f *File) placeNew(o CheckinOptions) (*Delta, string, error) {
 				return nil, "", fmt.Errorf("%s: branch number %s too low", f.Name, sel)
 			}
 			if fs[0] == head[0] {
-				return f.after(f.deltas[f.Head])
+				return f.after(f.delta(f.Head))
 			}
-			return f.deltas[f.Head], sel + ".1", nil
+			return f.delta(f.Head), sel + ".1", nil
 		}
-		bp := f.deltas[branchOf(sel)]
+		bp := f.delta(branchOf(sel))
 		if bp == nil {
 			return nil, "", fmt.Errorf("%s: branch point %s absent", f.Name, branchOf(sel))
 		}
@@ -268,17 +268,17 @@ func (f *File) placeNew(o CheckinOptions) (*Delta, string, error) {
 		}
 		return bp, sel + ".1", nil
 	}
-	if f.deltas[sel] != nil {
+	if f.delta(sel) != nil {
 		return nil, "", fmt.Errorf("%s: revision %s already exists", f.Name, sel)
 	}
 	if len(fs) == 2 {
 		if cmpRev(sel, f.Head) <= 0 {
 			return nil, "", fmt.Errorf("%s: revision %s too low; must be higher than %s", f.Name, sel, f.Head)
 		}
-		return f.deltas[f.Head], sel, nil
+		return f.delta(f.Head), sel, nil
 	}
 	br := branchOf(sel)
-	bp := f.deltas[branchOf(br)]
+	bp := f.delta(branchOf(br))
 	if bp == nil {
 		return nil, "", fmt.Errorf("%s: branch point %s absent", f.Name, branchOf(br))
 	}

@@ -92,6 +92,7 @@ func parse(name string, buf []byte, lazy bool) (*File, error) {
 		return nil, &ParseError{name, 0, fmt.Sprintf("file is %d bytes, more than the %d-byte limit", len(buf), MaxFileSize)}
 	}
 	p := newParser(name, buf)
+	p.lazy = lazy
 	f, err := p.file()
 	if err != nil {
 		return nil, err
@@ -100,6 +101,10 @@ func parse(name string, buf []byte, lazy bool) (*File, error) {
 		if err := f.scanTexts(nil); err != nil {
 			return nil, err
 		}
+	}
+	if f.restEnd != 0 {
+		// trunkNodes checked the graph.
+		return f, nil
 	}
 	if err := f.check(); err != nil {
 		return nil, err
@@ -128,6 +133,7 @@ type parser struct {
 	// revAt and revEnd delimit the revision number that starts the next
 	// delta node, once the end of the previous one has read it.
 	revAt, revEnd int
+	lazy          bool // parse's lazy: see trunkNodes
 }
 
 func (p *parser) errf(off int, format string, args ...any) error {
@@ -447,17 +453,38 @@ func (p *parser) file() (*File, error) {
 	}
 	// Delta nodes. The head's number tells how many there are, usually:
 	// the nodes (and the texts) are allocated at once for that many.
+	if p.lazy && p.trunkNodes(f) {
+		// Only the head's node is parsed (see trunkNodes).
+	} else if err := p.nodes(f); err != nil {
+		return nil, err
+	}
+	if err := p.keyword("desc"); err != nil {
+		return nil, err
+	}
+	desc, err := p.str()
+	if err != nil {
+		return nil, err
+	}
+	f.Desc = string(desc.text())
+	f.descEnd = p.pos
+	f.textAt = p.pos
+	return f, nil
+}
+
+// nodes parses the delta nodes from p.pos on into f.nodes and f.deltas
+// (which may hold nodes already: they stay first).
+func (p *parser) nodes(f *File) error {
 	if n := p.nodeEstimate(f.Head); n > 0 {
 		p.slab = make([]Delta, 0, n)
 		f.nodes = make([]*Delta, 0, n)
 		f.texts = make([]*Delta, 0, n)
 	}
 	for more := isNum(p.peekWord()); more; {
-		var d *Delta
-		d, more, err = p.delta()
+		d, m, err := p.delta()
 		if err != nil {
-			return nil, err
+			return err
 		}
+		more = m
 		d.idx = int32(len(f.nodes))
 		d.file = f
 		f.nodes = append(f.nodes, d)
@@ -471,22 +498,169 @@ func (p *parser) file() (*File, error) {
 		seen := make(map[string]bool, len(f.nodes))
 		for _, d := range f.nodes {
 			if seen[d.Rev] {
-				return nil, p.errf(int(d.off), "revision %s appears twice", d.Rev)
+				return p.errf(int(d.off), "revision %s appears twice", d.Rev)
 			}
 			seen[d.Rev] = true
 		}
 	}
-	if err := p.keyword("desc"); err != nil {
-		return nil, err
+	return nil
+}
+
+// trunkNodes is the lazy parse of the delta nodes of a file that is one
+// trunk in GNU RCS's layout, as a file without branches is:
+//
+//	\nREV\ndate\tDATE;\tauthor ID;\tstate ID;\nbranches;\nnext\tREV;\n
+//
+// for each node, the head's first, each node's next the one after it,
+// every number a valid trunk number lower than the one before, the last
+// node's next empty and desc after it. Such nodes are checked byte by
+// byte without being parsed into Deltas; only the head's is. The rest
+// stay in the buffer as f.buf[f.restStart:f.restEnd] until something
+// needs them (see File.loadNodes); a check-in on the trunk does not, and
+// the writer copies them as they are. A full parse would accept the same
+// nodes and find the same graph; for anything else trunkNodes reports
+// false, consuming nothing, and the nodes are parsed in full.
+func (p *parser) trunkNodes(f *File) bool {
+	start := p.pos
+	head := &Delta{off: int32(p.pos), file: f}
+	if !p.fastHeader(head) || head.nodeEnd == 0 || head.Rev != f.Head || head.Next == "" {
+		p.pos = start
+		return false
 	}
-	desc, err := p.str()
+	end, ok := p.scanTrunk(int(head.nodeEnd), head.Rev, head.Next)
+	if !ok {
+		p.pos, p.revAt, p.revEnd = start, 0, 0
+		return false
+	}
+	f.nodes = make([]*Delta, 1, 4)
+	f.nodes[0] = head
+	f.texts = make([]*Delta, 0, 4)
+	f.deltas = map[string]*Delta{head.Rev: head}
+	f.restStart, f.restEnd, f.restFirst = int(head.nodeEnd), end, head.Next
+	p.pos = end
+	return true
+}
+
+// scanTrunk checks the nodes from i on as trunkNodes says, the first
+// being want's and the one before them prev's. It returns the end of the
+// last node.
+func (p *parser) scanTrunk(i int, prev, want string) (int, bool) {
+	b := p.buf
+	// field skips prefix and an id up to the end byte, as fastHeader's
+	// field does, and returns the id's end.
+	field := func(i int, prefix string, end byte) (int, bool) {
+		if len(b)-i < len(prefix) || string(b[i:i+len(prefix)]) != prefix {
+			return 0, false
+		}
+		i += len(prefix)
+		for i < len(b) && isIDChar(b[i]) {
+			i++
+		}
+		return i, i < len(b) && b[i] == end
+	}
+	pmaj, pmin, ok := trunkNum(prev)
+	if !ok {
+		return 0, false
+	}
+	for {
+		maj, min, ok := trunkNum(want)
+		if !ok || maj > pmaj || maj == pmaj && min >= pmin {
+			return 0, false
+		}
+		pmaj, pmin = maj, min
+		// "\nREV\n"
+		if len(b)-i < len(want)+2 || b[i] != '\n' || string(b[i+1:i+1+len(want)]) != want || b[i+1+len(want)] != '\n' {
+			return 0, false
+		}
+		i += len(want) + 2
+		const dateLen = len("date\t2006.01.02.15.04.05;")
+		if len(b)-i >= dateLen && string(b[i:i+5]) == "date\t" && b[i+dateLen-1] == ';' && dateBytes(b[i+5:i+dateLen-1]) {
+			i += dateLen
+		} else if i, ok = field(i, "date\t", ';'); ok {
+			i++
+		} else {
+			return 0, false
+		}
+		if i, ok = field(i, "\tauthor ", ';'); !ok {
+			return 0, false
+		}
+		if i, ok = field(i+1, "\tstate ", ';'); !ok {
+			return 0, false
+		}
+		nextAt := i + 1 + len("\nbranches;\nnext\t")
+		if i, ok = field(i+1, "\nbranches;\nnext\t", ';'); !ok || i+1 >= len(b) || b[i+1] != '\n' {
+			return 0, false
+		}
+		want, i = p.sbuf[nextAt:i], i+2
+		if want == "" {
+			break
+		}
+	}
+	// desc, not another node, must follow.
+	j := i
+	for j < len(b) && isSpace(b[j]) {
+		j++
+	}
+	if len(b)-j < len("desc")+1 || string(b[j:j+4]) != "desc" || isIDChar(b[j+4]) {
+		return 0, false
+	}
+	return i, true
+}
+
+// trunkNum splits a trunk revision number (two fields, each of 1 to 9
+// digits: what validRev accepts with two fields).
+func trunkNum(rev string) (maj, min int, ok bool) {
+	field := 0
+	digits := 0
+	for i := 0; i < len(rev); i++ {
+		c := rev[i]
+		switch {
+		case c >= '0' && c <= '9' && digits < 9:
+			min = min*10 + int(c-'0')
+			digits++
+		case c == '.' && field == 0 && digits > 0:
+			maj, min, digits, field = min, 0, 0, 1
+		default:
+			return 0, 0, false
+		}
+	}
+	return maj, min, field == 1 && digits > 0
+}
+
+// loadNodes parses the delta nodes that trunkNodes left unparsed, if any:
+// they go after the head's node, before the nodes added since. They were
+// checked, so this cannot fail; if it did, the error would be kept as
+// reading the delta texts' is (every later read of a text reports it),
+// and the nodes would stay unparsed, still written as they are.
+func (f *File) loadNodes() {
+	if f.restEnd == 0 {
+		return
+	}
+	p := newParser(f.Name, f.buf)
+	// Where a full parse stands after the head's node: at the next
+	// node's number (the node's offset).
+	p.pos = f.restStart + 1
+	added := f.nodes[1:]
+	rest := &File{Head: f.restFirst}
+	err := p.nodes(rest)
+	if err == nil && (len(rest.nodes) == 0 || int(rest.nodes[len(rest.nodes)-1].nodeEnd) != f.restEnd) {
+		err = p.errf(f.restStart, "the delta nodes end elsewhere than where they were checked")
+	}
 	if err != nil {
-		return nil, err
+		if f.textErr == nil {
+			f.textErr = fmt.Errorf("internal error: %w", err)
+		}
+		return
 	}
-	f.Desc = string(desc.text())
-	f.descEnd = p.pos
-	f.textAt = p.pos
-	return f, nil
+	f.restStart, f.restEnd, f.restFirst = 0, 0, ""
+	nodes := make([]*Delta, 0, 1+len(rest.nodes)+len(added))
+	nodes = append(append(append(nodes, f.nodes[0]), rest.nodes...), added...)
+	for i, d := range nodes {
+		d.idx = int32(i)
+		d.file = f
+		f.deltas[d.Rev] = d
+	}
+	f.nodes = nodes
 }
 
 // scanTexts reads delta text records from where the last scan stopped
@@ -506,7 +680,7 @@ func (f *File) scanTexts(want *Delta) error {
 	f.textAt = p.pos
 	if err == nil && done {
 		f.textAt = -1
-		for _, d := range f.nodes {
+		for _, d := range f.allNodes() {
 			if !d.hasText {
 				err = &ParseError{f.Name, int(d.off), fmt.Sprintf("revision %s has no delta text", d.Rev)}
 				break
@@ -518,7 +692,10 @@ func (f *File) scanTexts(want *Delta) error {
 }
 
 // loadTexts reads every delta text record not read yet.
-func (f *File) loadTexts() error { return f.scanTexts(nil) }
+func (f *File) loadTexts() error {
+	f.loadNodes()
+	return f.scanTexts(nil)
+}
 
 // texts reads delta text records until want's has been read (then it
 // reports false) or to the end of the file (true). It stops only after a
@@ -541,7 +718,7 @@ func (p *parser) texts(f *File, want *Delta) (done bool, err error) {
 		if k := len(f.texts); k < len(f.nodes) && f.nodes[k].Rev == string(rev) {
 			d = f.nodes[k]
 		} else {
-			d = f.deltas[string(rev)]
+			d = f.delta(string(rev))
 		}
 		if d == nil {
 			return false, p.errf(off, "delta text for %s, which is not in the delta list", rev)
