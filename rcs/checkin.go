@@ -169,18 +169,15 @@ func (f *File) Checkin(content []byte, o CheckinOptions) (string, error) {
 	if !o.Force && f.sameText(old, content) {
 		return "", &UnchangedError{f.Name, base.Rev}
 	}
-	oldLines, newLines := diff.SplitLines(old), diff.SplitLines(content)
 	if len(fields(rev)) == 2 {
 		// New trunk head: the old head becomes a reverse delta.
-		script := diff.AppendRCS(nil, newLines, oldLines, diff.Lines(newLines, oldLines))
-		base.text = kept(script)
+		base.text = kept(editScript(content, old))
 		nd.text = kept(content)
 		nd.Next = base.Rev
 		f.Head = rev
 		f.add(nd, f.textIndex(base))
 	} else {
-		script := diff.AppendRCS(nil, oldLines, newLines, diff.Lines(oldLines, newLines))
-		nd.text = kept(script)
+		nd.text = kept(editScript(old, content))
 		if branchOf(base.Rev) == branchOf(rev) {
 			base.Next = rev
 		} else {
@@ -400,4 +397,72 @@ func (f *File) refresh() error {
 	nf.Locks, nf.mode = locks, f.mode
 	*f = *nf
 	return nil
+}
+
+// editScript returns the RCS edit script that turns a into b, as
+// `diff -n a b` writes it. Only the lines between the identical first and
+// last lines are split and compared: the identical ends are found by
+// comparing bytes, and the script's line numbers counted past them.
+func editScript(a, b []byte) []byte {
+	pre, suf := identicalEnds(a, b)
+	am, bm := diff.SplitLines(a[pre:len(a)-suf]), diff.SplitLines(b[pre:len(b)-suf])
+	hs := diff.Lines(am, bm)
+	if len(hs) > 0 {
+		// AppendRCS takes the numbers from the A side and only the text
+		// of the lines from the B side: only A's need the lines before.
+		n := bytes.Count(a[:pre], []byte{'\n'})
+		for i := range hs {
+			hs[i].A0 += n
+			hs[i].A1 += n
+		}
+	}
+	return diff.AppendRCS(nil, nil, bm, hs)
+}
+
+// identicalEnds returns the sizes in bytes of the longest run of whole
+// lines that a and b start with (pre) and of the longest that they end
+// with after it (suf): what diff.Lines trims as its identical prefix and
+// suffix. A last line without a newline is not equal to one with it.
+func identicalEnds(a, b []byte) (pre, suf int) {
+	n := min(len(a), len(b))
+	same := 0
+	for same < n {
+		// Compare a block at a time, then find the byte that differs.
+		k := min(n-same, 256)
+		if bytes.Equal(a[same:same+k], b[same:same+k]) {
+			same += k
+			continue
+		}
+		for a[same] == b[same] {
+			same++
+		}
+		break
+	}
+	pre = bytes.LastIndexByte(a[:same], '\n') + 1
+	ra, rb := a[pre:], b[pre:]
+	m, n := 0, min(len(ra), len(rb))
+	for m < n {
+		k := min(n-m, 256)
+		if bytes.Equal(ra[len(ra)-m-k:len(ra)-m], rb[len(rb)-m-k:len(rb)-m]) {
+			m += k
+			continue
+		}
+		for ra[len(ra)-m-1] == rb[len(rb)-m-1] {
+			m++
+		}
+		break
+	}
+	// The suffix starts at a line start of both: where the bytes before
+	// are a newline in both (inside the identical run), or one side's
+	// bytes run out and the other's byte before is a newline.
+	s := len(ra) - m
+	lineStart := func(r []byte, i int) bool { return i == 0 || r[i-1] == '\n' }
+	if !lineStart(ra, s) || !lineStart(rb, len(rb)-m) {
+		i := bytes.IndexByte(ra[s:], '\n')
+		if i < 0 {
+			return pre, 0
+		}
+		s += i + 1
+	}
+	return pre, len(ra) - s
 }
