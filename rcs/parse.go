@@ -562,6 +562,7 @@ func (p *parser) scanTrunk(i int, prev, want string) (int, bool) {
 	if !ok {
 		return 0, false
 	}
+	var mid []byte // "\tauthor ID;\tstate ID;\nbranches;\nnext\t" of the node before
 	for {
 		maj, min, ok := trunkNum(want)
 		if !ok || maj > pmaj || maj == pmaj && min >= pmin {
@@ -581,14 +582,29 @@ func (p *parser) scanTrunk(i int, prev, want string) (int, bool) {
 		} else {
 			return 0, false
 		}
-		if i, ok = field(i, "\tauthor ", ';'); !ok {
-			return 0, false
+		// The author and state are usually those of the node before:
+		// the same bytes, checked there, are taken at once.
+		if mid != nil && len(b)-i > len(mid) && string(b[i:i+len(mid)]) == string(mid) {
+			i += len(mid)
+		} else {
+			from := i
+			if i, ok = field(i, "\tauthor ", ';'); !ok {
+				return 0, false
+			}
+			if i, ok = field(i+1, "\tstate ", ';'); !ok {
+				return 0, false
+			}
+			i += 1 + len("\nbranches;\nnext\t")
+			if len(b) < i || string(b[i-len("\nbranches;\nnext\t"):i]) != "\nbranches;\nnext\t" {
+				return 0, false
+			}
+			mid = b[from:i]
 		}
-		if i, ok = field(i+1, "\tstate ", ';'); !ok {
-			return 0, false
+		nextAt := i
+		for i < len(b) && isIDChar(b[i]) {
+			i++
 		}
-		nextAt := i + 1 + len("\nbranches;\nnext\t")
-		if i, ok = field(i+1, "\nbranches;\nnext\t", ';'); !ok || i+1 >= len(b) || b[i+1] != '\n' {
+		if i+1 >= len(b) || b[i] != ';' || b[i+1] != '\n' {
 			return 0, false
 		}
 		want, i = p.sbuf[nextAt:i], i+2
