@@ -61,20 +61,26 @@ func TestLazyNodesFallback(t *testing.T) {
 	}
 }
 
-// compareNodes parses the admin section and the delta nodes of raw fully
-// and lazily and checks that both find the same nodes or the same error.
+// compareNodes parses the admin section and the delta nodes of raw with
+// the general parser and with trunkNodes, fully and lazily, and checks
+// that all find the same nodes or the same error. It returns the general
+// parser's error and the lazy parse's.
 func compareNodes(t *testing.T, raw []byte) (errF, errL error) {
 	t.Helper()
-	fp := newParser("f,v", raw)
-	ff, errF := fp.file()
-	if errF == nil {
-		errF = ff.check()
+	parseNodes := func(lazy, general bool) (*File, error) {
+		p := newParser("f,v", raw)
+		p.lazy, p.general = lazy, general
+		f, err := p.file()
+		if err == nil && !p.checked {
+			err = f.check()
+		}
+		return f, err
 	}
-	lp := newParser("f,v", raw)
-	lp.lazy = true
-	lf, errL := lp.file()
-	if errL == nil && lf.restEnd == 0 {
-		errL = lf.check()
+	ff, errF := parseNodes(false, true)
+	tf, errT := parseNodes(false, false)
+	lf, errL := parseNodes(true, false)
+	if fmt.Sprint(errF) != fmt.Sprint(errT) {
+		t.Fatalf("general parser: %v; trunkNodes: %v", errF, errT)
 	}
 	if errF != nil || errL != nil {
 		if errF == nil && errL != nil {
@@ -82,6 +88,15 @@ func compareNodes(t *testing.T, raw []byte) (errF, errL error) {
 		}
 		return errF, errL
 	}
+	compareFiles(t, ff, tf)
+	compareFiles(t, ff, lf)
+	return nil, nil
+}
+
+// compareFiles checks that lf has the nodes and desc of ff, parsing those
+// that a lazy parse left unparsed.
+func compareFiles(t *testing.T, ff, lf *File) {
+	t.Helper()
 	lazy := lf.restEnd != 0
 	if lf.descEnd != ff.descEnd || lf.Desc != ff.Desc {
 		t.Fatalf("desc differs: %d %q, %d %q", lf.descEnd, lf.Desc, ff.descEnd, ff.Desc)
@@ -98,7 +113,6 @@ func compareNodes(t *testing.T, raw []byte) (errF, errL error) {
 			t.Fatalf("node %d differs:\n%+v\n%+v", i, x, y)
 		}
 	}
-	return nil, nil
 }
 
 // FuzzLazyNodes: the lazy parse of the delta nodes (see trunkNodes)

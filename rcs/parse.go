@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -102,8 +103,7 @@ func parse(name string, buf []byte, lazy bool) (*File, error) {
 			return nil, err
 		}
 	}
-	if f.restEnd != 0 {
-		// trunkNodes checked the graph.
+	if p.checked {
 		return f, nil
 	}
 	if err := f.check(); err != nil {
@@ -134,6 +134,9 @@ type parser struct {
 	// delta node, once the end of the previous one has read it.
 	revAt, revEnd int
 	lazy          bool // parse's lazy: see trunkNodes
+	// general makes file parse the nodes with nodes, not trunkNodes (for
+	// tests that compare them); checked says trunkNodes checked them.
+	general, checked bool
 }
 
 func (p *parser) errf(off int, format string, args ...any) error {
@@ -453,8 +456,8 @@ func (p *parser) file() (*File, error) {
 	}
 	// Delta nodes. The head's number tells how many there are, usually:
 	// the nodes (and the texts) are allocated at once for that many.
-	if p.lazy && p.trunkNodes(f) {
-		// Only the head's node is parsed (see trunkNodes).
+	if !p.general && p.trunkNodes(f, !p.lazy) {
+		p.checked = true
 	} else if err := p.nodes(f); err != nil {
 		return nil, err
 	}
@@ -506,45 +509,65 @@ func (p *parser) nodes(f *File) error {
 	return nil
 }
 
-// trunkNodes is the lazy parse of the delta nodes of a file that is one
-// trunk in GNU RCS's layout, as a file without branches is:
+// trunkNodes reads the delta nodes of a file that is one trunk in GNU
+// RCS's layout, as a file without branches is:
 //
 //	\nREV\ndate\tDATE;\tauthor ID;\tstate ID;\nbranches;\nnext\tREV;\n
 //
 // for each node, the head's first, each node's next the one after it,
 // every number a valid trunk number lower than the one before, the last
 // node's next empty and desc after it. Such nodes are checked byte by
-// byte without being parsed into Deltas; only the head's is. The rest
-// stay in the buffer as f.buf[f.restStart:f.restEnd] until something
-// needs them (see File.loadNodes); a check-in on the trunk does not, and
-// the writer copies them as they are. A full parse would accept the same
-// nodes and find the same graph; for anything else trunkNodes reports
-// false, consuming nothing, and the nodes are parsed in full.
-func (p *parser) trunkNodes(f *File) bool {
+// byte, which also checks the graph (check has nothing to find). If all
+// is set, they are parsed in the same pass into f.nodes and f.deltas.
+// Otherwise (the lazy parse of Update) only the head's is: the rest stay
+// in the buffer as f.buf[f.restStart:f.restEnd] until something needs
+// them (see File.loadNodes); a check-in on the trunk does not, and the
+// writer copies them as they are. A full parse would find the same nodes;
+// for anything else trunkNodes reports false, consuming nothing, and the
+// nodes are parsed by nodes.
+func (p *parser) trunkNodes(f *File, all bool) bool {
 	start := p.pos
-	head := &Delta{off: int32(p.pos), file: f}
+	var slab []Delta
+	if all {
+		slab = make([]Delta, 1, p.nodeEstimate(f.Head)+1)
+	} else {
+		slab = make([]Delta, 1)
+	}
+	head := &slab[0]
+	head.off, head.file = int32(p.pos), f
 	if !p.fastHeader(head) || head.nodeEnd == 0 || head.Rev != f.Head || head.Next == "" {
 		p.pos = start
 		return false
 	}
-	end, ok := p.scanTrunk(int(head.nodeEnd), head.Rev, head.Next)
+	var rest *[]Delta
+	if all {
+		rest = &slab
+	}
+	end, ok := p.scanTrunk(int(head.nodeEnd), head.Rev, head.Next, rest)
 	if !ok {
 		p.pos, p.revAt, p.revEnd = start, 0, 0
 		return false
 	}
-	f.nodes = make([]*Delta, 1, 4)
-	f.nodes[0] = head
-	f.texts = make([]*Delta, 0, 4)
-	f.deltas = map[string]*Delta{head.Rev: head}
-	f.restStart, f.restEnd, f.restFirst = int(head.nodeEnd), end, head.Next
 	p.pos = end
+	f.nodes = make([]*Delta, len(slab), len(slab)+4)
+	f.texts = make([]*Delta, 0, len(slab)+4)
+	f.deltas = make(map[string]*Delta, len(slab))
+	for i := range slab {
+		d := &slab[i]
+		d.idx, d.file = int32(i), f
+		f.nodes[i] = d
+		f.deltas[d.Rev] = d
+	}
+	if !all {
+		f.restStart, f.restEnd, f.restFirst = int(head.nodeEnd), end, head.Next
+	}
 	return true
 }
 
 // scanTrunk checks the nodes from i on as trunkNodes says, the first
-// being want's and the one before them prev's. It returns the end of the
-// last node.
-func (p *parser) scanTrunk(i int, prev, want string) (int, bool) {
+// being want's and the one before them prev's, appending them to nodes
+// unless it is nil. It returns the end of the last node.
+func (p *parser) scanTrunk(i int, prev, want string, nodes *[]Delta) (int, bool) {
 	b := p.buf
 	// field skips prefix and an id up to the end byte, as fastHeader's
 	// field does, and returns the id's end.
@@ -562,7 +585,8 @@ func (p *parser) scanTrunk(i int, prev, want string) (int, bool) {
 	if !ok {
 		return 0, false
 	}
-	var mid []byte // "\tauthor ID;\tstate ID;\nbranches;\nnext\t" of the node before
+	var mid []byte              // "\tauthor ID;\tstate ID;\nbranches;\nnext\t" of the node before
+	var authorLen, stateLen int // the lengths of its ID's
 	for {
 		maj, min, ok := trunkNum(want)
 		if !ok || maj > pmaj || maj == pmaj && min >= pmin {
@@ -570,10 +594,12 @@ func (p *parser) scanTrunk(i int, prev, want string) (int, bool) {
 		}
 		pmaj, pmin = maj, min
 		// "\nREV\n"
+		start := i
 		if len(b)-i < len(want)+2 || b[i] != '\n' || string(b[i+1:i+1+len(want)]) != want || b[i+1+len(want)] != '\n' {
 			return 0, false
 		}
 		i += len(want) + 2
+		dateAt := i + len("date\t")
 		const dateLen = len("date\t2006.01.02.15.04.05;")
 		if len(b)-i >= dateLen && string(b[i:i+5]) == "date\t" && b[i+dateLen-1] == ';' && dateBytes(b[i+5:i+dateLen-1]) {
 			i += dateLen
@@ -582,18 +608,22 @@ func (p *parser) scanTrunk(i int, prev, want string) (int, bool) {
 		} else {
 			return 0, false
 		}
+		dateEnd := i - 1
 		// The author and state are usually those of the node before:
 		// the same bytes, checked there, are taken at once.
+		from := i
 		if mid != nil && len(b)-i > len(mid) && string(b[i:i+len(mid)]) == string(mid) {
 			i += len(mid)
 		} else {
-			from := i
 			if i, ok = field(i, "\tauthor ", ';'); !ok {
 				return 0, false
 			}
+			authorLen = i - from - len("\tauthor ")
+			stateAt := i + 1
 			if i, ok = field(i+1, "\tstate ", ';'); !ok {
 				return 0, false
 			}
+			stateLen = i - stateAt - len("\tstate ")
 			i += 1 + len("\nbranches;\nnext\t")
 			if len(b) < i || string(b[i-len("\nbranches;\nnext\t"):i]) != "\nbranches;\nnext\t" {
 				return 0, false
@@ -607,7 +637,23 @@ func (p *parser) scanTrunk(i int, prev, want string) (int, bool) {
 		if i+1 >= len(b) || b[i] != ';' || b[i+1] != '\n' {
 			return 0, false
 		}
+		rev := want
 		want, i = p.sbuf[nextAt:i], i+2
+		if nodes != nil {
+			authorAt := from + len("\tauthor ")
+			stateAt := authorAt + authorLen + len(";\tstate ")
+			// Set in place, in the slot the slab has zeroed: a Delta
+			// is large, and building one to copy it costs more.
+			if len(*nodes) == cap(*nodes) {
+				*nodes = slices.Grow(*nodes, 256)
+			}
+			*nodes = (*nodes)[:len(*nodes)+1]
+			d := &(*nodes)[len(*nodes)-1]
+			d.Rev, d.Date, d.Next = rev, p.sbuf[dateAt:dateEnd], want
+			d.Author = p.sbuf[authorAt : authorAt+authorLen]
+			d.State = p.sbuf[stateAt : stateAt+stateLen]
+			d.off, d.nodeStart, d.nodeEnd = int32(start+1), int32(start), int32(i)
+		}
 		if want == "" {
 			break
 		}
