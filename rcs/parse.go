@@ -689,34 +689,33 @@ func trunkNum(rev string) (maj, min int, ok bool) {
 	return maj, min, field == 1 && digits > 0
 }
 
-// loadNodes parses the delta nodes that trunkNodes left unparsed, if any:
-// they go after the head's node, before the nodes added since. They were
-// checked, so this cannot fail; if it did, the error would be kept as
-// reading the delta texts' is (every later read of a text reports it),
-// and the nodes would stay unparsed, still written as they are.
+// loadNodes parses the delta nodes that trunkNodes left unparsed, if any,
+// with the pass that checked them: they go after the head's node, before
+// the nodes added since. They were checked, so this cannot fail; if it
+// did, the error would be kept as reading the delta texts' is (every
+// later read of a text reports it), and the nodes would stay unparsed,
+// still written as they are.
 func (f *File) loadNodes() {
 	if f.restEnd == 0 {
 		return
 	}
 	p := newParser(f.Name, f.buf)
-	// Where a full parse stands after the head's node: at the next
-	// node's number (the node's offset).
-	p.pos = f.restStart + 1
-	added := f.nodes[1:]
-	rest := &File{Head: f.restFirst}
-	err := p.nodes(rest)
-	if err == nil && (len(rest.nodes) == 0 || int(rest.nodes[len(rest.nodes)-1].nodeEnd) != f.restEnd) {
-		err = p.errf(f.restStart, "the delta nodes end elsewhere than where they were checked")
-	}
-	if err != nil {
+	rest := make([]Delta, 0, p.nodeEstimate(f.restFirst))
+	end, ok := p.scanTrunk(f.restStart, f.nodes[0].Rev, f.restFirst, &rest)
+	if !ok || end != f.restEnd {
 		if f.textErr == nil {
-			f.textErr = fmt.Errorf("internal error: %w", err)
+			f.textErr = fmt.Errorf("internal error: %w", p.errf(f.restStart, "the delta nodes checked before do not parse"))
 		}
 		return
 	}
 	f.restStart, f.restEnd, f.restFirst = 0, 0, ""
-	nodes := make([]*Delta, 0, 1+len(rest.nodes)+len(added))
-	nodes = append(append(append(nodes, f.nodes[0]), rest.nodes...), added...)
+	added := f.nodes[1:]
+	nodes := make([]*Delta, 0, 1+len(rest)+len(added))
+	nodes = append(nodes, f.nodes[0])
+	for i := range rest {
+		nodes = append(nodes, &rest[i])
+	}
+	nodes = append(nodes, added...)
 	for i, d := range nodes {
 		d.idx = int32(i)
 		d.file = f
