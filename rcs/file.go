@@ -592,8 +592,14 @@ func (f *File) render(lines []span) []byte {
 		size += int(s.end - s.off)
 	}
 	out := make([]byte, 0, size)
-	for _, s := range lines {
-		l := f.buf[s.off:s.end]
+	for i := 0; i < len(lines); {
+		// Lines that follow each other in the buffer are taken at once:
+		// they are lines of one string, and an "@@" never spans two.
+		start, end := lines[i].off, lines[i].end
+		for i++; i < len(lines) && lines[i].off == end; i++ {
+			end = lines[i].end
+		}
+		l := f.buf[start:end]
 		if bytes.IndexByte(l, '@') < 0 {
 			out = append(out, l...)
 		} else {
