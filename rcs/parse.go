@@ -474,15 +474,23 @@ func (p *parser) file() (*File, error) {
 	return f, nil
 }
 
-// nodes parses the delta nodes from p.pos on into f.nodes and f.deltas
-// (which may hold nodes already: they stay first).
+// nodes parses the delta nodes from p.pos on into f.nodes and builds
+// f.deltas. If f.nodes holds nodes already (see trunkNodes), p.pos is at
+// the end of the last one's header, and the parse goes on from there.
 func (p *parser) nodes(f *File) error {
-	if n := p.nodeEstimate(f.Head); n > 0 {
+	more := isNum(p.peekWord())
+	if len(f.nodes) > 0 {
+		// trunkNodes parsed these: what follows the last is read here.
+		var err error
+		if more, err = p.nodeTail(f.nodes[len(f.nodes)-1]); err != nil {
+			return err
+		}
+	} else if n := p.nodeEstimate(f.Head); n > 0 {
 		p.slab = make([]Delta, 0, n)
 		f.nodes = make([]*Delta, 0, n)
 		f.texts = make([]*Delta, 0, n)
 	}
-	for more := isNum(p.peekWord()); more; {
+	for more {
 		d, m, err := p.delta()
 		if err != nil {
 			return err
@@ -525,37 +533,47 @@ func (p *parser) nodes(f *File) error {
 // writer copies them as they are. A full parse would find the same nodes;
 // for anything else trunkNodes reports false, consuming nothing, and the
 // nodes are parsed by nodes.
+//
+// If all is set and the nodes turn out not to be such a trunk, the nodes
+// parsed before the first that is not are kept in f.nodes, p.pos is left
+// at the end of the last one's header, and nodes goes on from there.
 func (p *parser) trunkNodes(f *File, all bool) bool {
 	start := p.pos
-	var slab []Delta
-	if all {
-		slab = make([]Delta, 1, p.nodeEstimate(f.Head)+1)
-	} else {
-		slab = make([]Delta, 1)
-	}
-	head := &slab[0]
-	head.off, head.file = int32(p.pos), f
-	if !p.fastHeader(head) || head.nodeEnd == 0 || head.Rev != f.Head || head.Next == "" {
+	head := Delta{off: int32(p.pos)}
+	if !p.fastHeader(&head) || head.nodeEnd == 0 || head.Rev != f.Head || head.Next == "" {
 		p.pos = start
 		return false
 	}
+	var slab []Delta
 	var rest *[]Delta
 	if all {
+		slab = make([]Delta, 1, p.nodeEstimate(f.Head)+1)
 		rest = &slab
+	} else {
+		slab = make([]Delta, 1)
 	}
+	slab[0] = head
 	end, ok := p.scanTrunk(int(head.nodeEnd), head.Rev, head.Next, rest)
-	if !ok {
+	if !ok && !all {
 		p.pos, p.revAt, p.revEnd = start, 0, 0
 		return false
 	}
-	p.pos = end
-	f.nodes = make([]*Delta, len(slab), len(slab)+4)
-	f.texts = make([]*Delta, 0, len(slab)+4)
-	f.deltas = make(map[string]*Delta, len(slab))
+	f.nodes = make([]*Delta, len(slab), cap(slab)+4)
+	f.texts = make([]*Delta, 0, cap(slab)+4)
 	for i := range slab {
 		d := &slab[i]
 		d.idx, d.file = int32(i), f
 		f.nodes[i] = d
+	}
+	if !ok {
+		// Where the general parser stands after the last node's header.
+		p.pos, p.revAt, p.revEnd = int(slab[len(slab)-1].nodeEnd)-1, 0, 0
+		p.slab = slab
+		return false
+	}
+	p.pos = end
+	f.deltas = make(map[string]*Delta, len(slab))
+	for _, d := range f.nodes {
 		f.deltas[d.Rev] = d
 	}
 	if !all {
@@ -901,6 +919,16 @@ func (p *parser) delta() (d *Delta, more bool, err error) {
 		return nil, false, err
 	}
 tail:
+	more, err = p.nodeTail(d)
+	if err != nil {
+		return nil, false, err
+	}
+	return d, more, nil
+}
+
+// nodeTail reads what follows d's header up to the next node (more is
+// set) or desc: CVS's commitid and unknown phrases.
+func (p *parser) nodeTail(d *Delta) (more bool, err error) {
 	for {
 		w := p.peekWord()
 		if num := isNum(w); num || string(w) == "desc" {
@@ -909,25 +937,25 @@ tail:
 				p.skipSpace()
 				p.revAt, p.revEnd = p.pos, p.pos+len(w)
 			}
-			return d, num, nil
+			return num, nil
 		}
 		if len(w) == 0 {
 			if p.pos >= len(p.buf) {
-				return nil, false, p.errf(p.pos, "unexpected end of file in delta %s", d.Rev)
+				return false, p.errf(p.pos, "unexpected end of file in delta %s", d.Rev)
 			}
-			return nil, false, p.errf(p.pos, "unexpected %q in delta %s", p.buf[p.pos], d.Rev)
+			return false, p.errf(p.pos, "unexpected %q in delta %s", p.buf[p.pos], d.Rev)
 		}
 		d.nodeEnd = 0 // not GNU's layout
 		if string(w) == "commitid" {
 			p.wordBytes()
 			if d.CommitID, err = p.optWord(); err != nil {
-				return nil, false, err
+				return false, err
 			}
 			continue
 		}
 		raw, err := p.newphrase()
 		if err != nil {
-			return nil, false, err
+			return false, err
 		}
 		d.addPhrase(raw, false)
 	}
