@@ -206,3 +206,47 @@ func BenchmarkLazyParse(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCheckinWork is the library's own work in a check-in through
+// Update, without the file system: the lazy parse of the ,v file from
+// memory, the lock, the check-in of one changed line and the
+// serialization into the segments Update writes.
+func BenchmarkCheckinWork(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			raw, _ := synthFile(n, 2000, 5)
+			pf, err := Parse("f.txt,v", raw)
+			if err != nil {
+				b.Fatal(err)
+			}
+			head, _ := pf.Checkout(pf.Head)
+			lines := bytes.SplitAfter(head, []byte("\n"))
+			lines[397] = []byte("changed\n")
+			content := bytes.Join(lines, nil)
+			date := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+			b.ReportAllocs()
+			for b.Loop() {
+				f, err := parse("f.txt,v", raw, true)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := f.LockRev(f.Head, "tester"); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := f.Checkin(content, CheckinOptions{Author: "tester", Date: date}); err != nil {
+					b.Fatal(err)
+				}
+				if err := f.settle(); err != nil {
+					b.Fatal(err)
+				}
+				size := 0
+				for _, seg := range f.segments() {
+					size += len(seg)
+				}
+				if size <= len(raw) {
+					b.Fatal("short output")
+				}
+			}
+		})
+	}
+}
