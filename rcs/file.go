@@ -397,7 +397,10 @@ func (f *File) checkout(rev string, own bool) ([]byte, error) {
 		}
 		return bytes.Clone(head.text.raw), nil
 	}
-	lines := splitSpans(nil, head.text.raw, uint32(head.text.off))
+	// Room for the head's lines and a little more: most deltas add about
+	// as many lines as they delete.
+	n := bytes.Count(head.text.raw, []byte{'\n'}) + 1
+	lines := splitSpans(make([]span, 0, n+n/8+16), head.text.raw, uint32(head.text.off))
 	var tmp, adds []span
 	var edits []edit
 	for _, d := range path[1:] {
