@@ -3,6 +3,7 @@ package rcs
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -248,5 +249,51 @@ func BenchmarkCheckinWork(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestLazyNodesAsGNU: on a file GNU ci wrote, check-ins through Update
+// (which reads only the head's delta node when it can) write the bytes
+// GNU ci writes: on the trunk, as a new major number, and on a branch
+// (which needs every node).
+func TestLazyNodesAsGNU(t *testing.T) {
+	g := newGNU(t)
+	var lines []string
+	for i := 1; i <= 12; i++ {
+		lines = append(lines, fmt.Sprintf("line %d\n", i))
+		os.WriteFile(g.path("a.txt"), []byte(strings.Join(lines, "")), 0o644)
+		g.must("ci", "-q", "-l", fmt.Sprintf("-d2026/01/%02d", i), fmt.Sprintf("-mrev %d", i), "-t-desc", "a.txt")
+	}
+	g.must("rcs", "-q", "-U", "a.txt")
+	raw, err := os.ReadFile(g.path("a.txt,v"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, err := parse("a.txt,v", raw, true); err != nil || f.restEnd == 0 {
+		t.Fatalf("the lazy parse of GNU's file parses every node (%v)", err)
+	}
+	for k, rev := range []string{"", "2.1", "1.5.1"} {
+		os.WriteFile(g.path("a.txt,v"), raw, 0o444)
+		os.WriteFile(g.path("b.txt,v"), raw, 0o444)
+		content := []byte(strings.Join(lines[:8], "") + "new line\n")
+		os.WriteFile(g.path("a.txt"), content, 0o644)
+		day := fmt.Sprintf("2026/02/%02d", k+1)
+		args := []string{"ci", "-q", "-d" + day, "-mnew"}
+		if rev != "" {
+			args = append(args, "-r"+rev)
+		}
+		g.must(append(args, "a.txt")...)
+		date, _ := time.Parse("2006/01/02", day)
+		if _, err := Update(g.path("b.txt,v"), false, func(f *File) error {
+			_, err := f.Checkin(content, CheckinOptions{Rev: rev, Author: "tester", Log: "new", Date: date})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want, _ := os.ReadFile(g.path("a.txt,v"))
+		got, _ := os.ReadFile(g.path("b.txt,v"))
+		if !bytes.Equal(got, want) {
+			t.Errorf("check-in %q differs from GNU ci %s", rev, firstDiff(string(got), string(want)))
+		}
 	}
 }
