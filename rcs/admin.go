@@ -57,7 +57,7 @@ func (f *File) SetLog(rev, msg string) error {
 	}
 	nf.Head, nf.Branch, nf.Access, nf.Symbols, nf.Locks = f.Head, f.Branch, f.Access, f.Symbols, f.Locks
 	nf.Strict, nf.Comment, nf.hasComment, nf.Expand, nf.Desc = f.Strict, f.Comment, f.hasComment, f.Expand, f.Desc
-	for _, od := range f.nodes {
+	for _, od := range f.allNodes() {
 		if nd := nf.deltas[od.Rev]; nd != nil {
 			nd.State = od.State
 		}

@@ -169,18 +169,15 @@ func (f *File) Checkin(content []byte, o CheckinOptions) (string, error) {
 	if !o.Force && f.sameText(old, content) {
 		return "", &UnchangedError{f.Name, base.Rev}
 	}
-	oldLines, newLines := diff.SplitLines(old), diff.SplitLines(content)
 	if len(fields(rev)) == 2 {
 		// New trunk head: the old head becomes a reverse delta.
-		script := diff.AppendRCS(nil, newLines, oldLines, diff.Lines(newLines, oldLines))
-		base.text = kept(script)
+		base.text = kept(editScript(content, old))
 		nd.text = kept(content)
 		nd.Next = base.Rev
 		f.Head = rev
 		f.add(nd, f.textIndex(base))
 	} else {
-		script := diff.AppendRCS(nil, oldLines, newLines, diff.Lines(oldLines, newLines))
-		nd.text = kept(script)
+		nd.text = kept(editScript(old, content))
 		if branchOf(base.Rev) == branchOf(rev) {
 			base.Next = rev
 		} else {
@@ -202,14 +199,14 @@ func (f *File) Checkin(content []byte, o CheckinOptions) (string, error) {
 // revision the next older one, for a branch revision the one before it on
 // its branch or its branch point; "" for the first revision.
 func (f *File) Predecessor(rev string) string {
-	d := f.deltas[rev]
+	d := f.delta(rev)
 	if d == nil {
 		return ""
 	}
 	if len(fields(rev)) == 2 {
 		return d.Next
 	}
-	for _, p := range f.deltas {
+	for _, p := range f.allNodes() {
 		if p.Next == rev && len(fields(p.Rev)) > 2 || slices.Contains(p.Branches, rev) {
 			return p.Rev
 		}
@@ -234,14 +231,14 @@ func (f *File) placeNew(o CheckinOptions) (*Delta, string, error) {
 			}
 			sel = r
 		}
-		return f.after(f.deltas[sel])
+		return f.after(f.delta(sel))
 	}
 	if !isNum(sel) {
 		r, err := f.Resolve(sel)
 		if err != nil {
 			return nil, "", err
 		}
-		return f.after(f.deltas[r])
+		return f.after(f.delta(r))
 	}
 	fs := fields(sel)
 	if fs == nil {
@@ -255,11 +252,11 @@ func (f *File) placeNew(o CheckinOptions) (*Delta, string, error) {
 				return nil, "", fmt.Errorf("%s: branch number %s too low", f.Name, sel)
 			}
 			if fs[0] == head[0] {
-				return f.after(f.deltas[f.Head])
+				return f.after(f.delta(f.Head))
 			}
-			return f.deltas[f.Head], sel + ".1", nil
+			return f.delta(f.Head), sel + ".1", nil
 		}
-		bp := f.deltas[branchOf(sel)]
+		bp := f.delta(branchOf(sel))
 		if bp == nil {
 			return nil, "", fmt.Errorf("%s: branch point %s absent", f.Name, branchOf(sel))
 		}
@@ -268,17 +265,17 @@ func (f *File) placeNew(o CheckinOptions) (*Delta, string, error) {
 		}
 		return bp, sel + ".1", nil
 	}
-	if f.deltas[sel] != nil {
+	if f.delta(sel) != nil {
 		return nil, "", fmt.Errorf("%s: revision %s already exists", f.Name, sel)
 	}
 	if len(fs) == 2 {
 		if cmpRev(sel, f.Head) <= 0 {
 			return nil, "", fmt.Errorf("%s: revision %s too low; must be higher than %s", f.Name, sel, f.Head)
 		}
-		return f.deltas[f.Head], sel, nil
+		return f.delta(f.Head), sel, nil
 	}
 	br := branchOf(sel)
-	bp := f.deltas[branchOf(br)]
+	bp := f.delta(branchOf(br))
 	if bp == nil {
 		return nil, "", fmt.Errorf("%s: branch point %s absent", f.Name, branchOf(br))
 	}
@@ -400,4 +397,72 @@ func (f *File) refresh() error {
 	nf.Locks, nf.mode = locks, f.mode
 	*f = *nf
 	return nil
+}
+
+// editScript returns the RCS edit script that turns a into b, as
+// `diff -n a b` writes it. Only the lines between the identical first and
+// last lines are split and compared: the identical ends are found by
+// comparing bytes, and the script's line numbers counted past them.
+func editScript(a, b []byte) []byte {
+	pre, suf := identicalEnds(a, b)
+	am, bm := diff.SplitLines(a[pre:len(a)-suf]), diff.SplitLines(b[pre:len(b)-suf])
+	hs := diff.Lines(am, bm)
+	if len(hs) > 0 {
+		// AppendRCS takes the numbers from the A side and only the text
+		// of the lines from the B side: only A's need the lines before.
+		n := bytes.Count(a[:pre], []byte{'\n'})
+		for i := range hs {
+			hs[i].A0 += n
+			hs[i].A1 += n
+		}
+	}
+	return diff.AppendRCS(nil, nil, bm, hs)
+}
+
+// identicalEnds returns the sizes in bytes of the longest run of whole
+// lines that a and b start with (pre) and of the longest that they end
+// with after it (suf): what diff.Lines trims as its identical prefix and
+// suffix. A last line without a newline is not equal to one with it.
+func identicalEnds(a, b []byte) (pre, suf int) {
+	n := min(len(a), len(b))
+	same := 0
+	for same < n {
+		// Compare a block at a time, then find the byte that differs.
+		k := min(n-same, 256)
+		if bytes.Equal(a[same:same+k], b[same:same+k]) {
+			same += k
+			continue
+		}
+		for a[same] == b[same] {
+			same++
+		}
+		break
+	}
+	pre = bytes.LastIndexByte(a[:same], '\n') + 1
+	ra, rb := a[pre:], b[pre:]
+	m, n := 0, min(len(ra), len(rb))
+	for m < n {
+		k := min(n-m, 256)
+		if bytes.Equal(ra[len(ra)-m-k:len(ra)-m], rb[len(rb)-m-k:len(rb)-m]) {
+			m += k
+			continue
+		}
+		for ra[len(ra)-m-1] == rb[len(rb)-m-1] {
+			m++
+		}
+		break
+	}
+	// The suffix starts at a line start of both: where the bytes before
+	// are a newline in both (inside the identical run), or one side's
+	// bytes run out and the other's byte before is a newline.
+	s := len(ra) - m
+	lineStart := func(r []byte, i int) bool { return i == 0 || r[i-1] == '\n' }
+	if !lineStart(ra, s) || !lineStart(rb, len(rb)-m) {
+		i := bytes.IndexByte(ra[s:], '\n')
+		if i < 0 {
+			return pre, 0
+		}
+		s += i + 1
+	}
+	return pre, len(ra) - s
 }

@@ -34,11 +34,16 @@ type File struct {
 	// textAt is the offset of the first delta text record not read yet
 	// (see parse), -1 when all are read; textErr is the error that
 	// reading them met.
-	textAt       int
-	textErr      error
-	mode         os.FileMode // the permissions of the file read, 0 for a new one
-	stale        bool        // a check-in happened; refresh before reading texts
-	textsChanged bool        // a delta text was added or changed since parsing
+	textAt  int
+	textErr error
+	// restStart and restEnd delimit the delta nodes after the head's that
+	// a lazy parse checked but did not parse (see trunkNodes), restEnd 0
+	// if none; restFirst is the first one's revision.
+	restStart, restEnd int
+	restFirst          string
+	mode               os.FileMode // the permissions of the file read, 0 for a new one
+	stale              bool        // a check-in happened; refresh before reading texts
+	textsChanged       bool        // a delta text was added or changed since parsing
 }
 
 // Symbol is a symbolic revision name.
@@ -81,7 +86,31 @@ func (f *File) nextOf(d *Delta) *Delta {
 	if i := int(d.idx) + 1; i < len(f.nodes) && f.nodes[i].Rev == d.Next {
 		return f.nodes[i]
 	}
-	return f.deltas[d.Next]
+	return f.delta(d.Next)
+}
+
+// delta returns the delta of revision rev, or nil. It parses the nodes a
+// lazy parse left unparsed (see trunkNodes) when rev may be one of them.
+// Every read of f.deltas outside the parser goes through it.
+func (f *File) delta(rev string) *Delta {
+	if d := f.deltas[rev]; d != nil || f.restEnd == 0 {
+		return d
+	}
+	// The nodes not parsed are trunk revisions lower than the head's
+	// node, which comes first.
+	if maj, min, ok := trunkNum(rev); ok {
+		if hmaj, hmin, _ := trunkNum(f.nodes[0].Rev); maj < hmaj || maj == hmaj && min < hmin {
+			f.loadNodes()
+			return f.deltas[rev]
+		}
+	}
+	return nil
+}
+
+// allNodes returns f.nodes, every node parsed (see trunkNodes).
+func (f *File) allNodes() []*Delta {
+	f.loadNodes()
+	return f.nodes
 }
 
 // phrases are the unknown phrases of a delta, raw: those of its node and
@@ -160,12 +189,12 @@ func (d *Delta) logText() []byte {
 }
 
 // Delta returns the delta of revision rev, or nil.
-func (f *File) Delta(rev string) *Delta { return f.deltas[rev] }
+func (f *File) Delta(rev string) *Delta { return f.delta(rev) }
 
 // Deltas returns every delta in the file's (canonical) order.
 func (f *File) Deltas() []*Delta {
 	f.refresh()
-	return f.nodes
+	return f.allNodes()
 }
 
 // Keyword returns the file's default keyword mode ("kv" if none is set).
@@ -237,7 +266,7 @@ func (f *File) Resolve(sel string) (string, error) {
 	}
 	fs := fields(rev)
 	if len(fs)%2 == 0 {
-		if f.deltas[rev] == nil {
+		if f.delta(rev) == nil {
 			return "", fmt.Errorf("%s: revision %s absent", f.Name, rev)
 		}
 		return rev, nil
@@ -246,7 +275,7 @@ func (f *File) Resolve(sel string) (string, error) {
 	// major number; otherwise the tip of the branch.
 	if len(fs) == 1 {
 		best := ""
-		for d := f.deltas[f.Head]; d != nil; d = f.nextOf(d) {
+		for d := f.delta(f.Head); d != nil; d = f.nextOf(d) {
 			if fields(d.Rev)[0] == fs[0] {
 				best = d.Rev
 				break
@@ -257,7 +286,7 @@ func (f *File) Resolve(sel string) (string, error) {
 		}
 		return best, nil
 	}
-	base := f.deltas[branchOf(rev)]
+	base := f.delta(branchOf(rev))
 	if base == nil {
 		return "", fmt.Errorf("%s: revision %s absent", f.Name, branchOf(rev))
 	}
@@ -273,7 +302,7 @@ func (f *File) Resolve(sel string) (string, error) {
 func (f *File) branchTip(base *Delta, br string) *Delta {
 	for _, b := range base.Branches {
 		if branchOf(b) == br {
-			d := f.deltas[b]
+			d := f.delta(b)
 			for d.Next != "" {
 				d = f.nextOf(d)
 			}
@@ -285,7 +314,7 @@ func (f *File) branchTip(base *Delta, br string) *Delta {
 
 // path returns the deltas to apply to reach rev, starting with the head.
 func (f *File) path(rev string) ([]*Delta, error) {
-	target := f.deltas[rev]
+	target := f.delta(rev)
 	if target == nil {
 		return nil, fmt.Errorf("%s: revision %s absent", f.Name, rev)
 	}
@@ -295,9 +324,9 @@ func (f *File) path(rev string) ([]*Delta, error) {
 	if len(fs) > 2 {
 		trunkStop = strings.Join(strings.Split(rev, ".")[:2], ".")
 	}
-	d := f.deltas[f.Head]
+	d := f.delta(f.Head)
 	var out []*Delta
-	if t := f.deltas[trunkStop]; d != nil && t != nil && t.idx > d.idx {
+	if t := f.delta(trunkStop); d != nil && t != nil && t.idx > d.idx {
 		// GNU RCS writes the trunk in order: the nodes between the head's
 		// and trunkStop's are usually the path.
 		out = make([]*Delta, 0, t.idx-d.idx+1)
@@ -320,7 +349,7 @@ func (f *File) path(rev string) ([]*Delta, error) {
 		var first *Delta
 		for _, b := range d.Branches {
 			if branchOf(b) == br {
-				first = f.deltas[b]
+				first = f.delta(b)
 			}
 		}
 		if first == nil {
@@ -368,7 +397,10 @@ func (f *File) checkout(rev string, own bool) ([]byte, error) {
 		}
 		return bytes.Clone(head.text.raw), nil
 	}
-	lines := splitSpans(nil, head.text.raw, uint32(head.text.off))
+	// Room for the head's lines and a little more: most deltas add about
+	// as many lines as they delete.
+	n := bytes.Count(head.text.raw, []byte{'\n'}) + 1
+	lines := splitSpans(make([]span, 0, n+n/8+16), head.text.raw, uint32(head.text.off))
 	var tmp, adds []span
 	var edits []edit
 	for _, d := range path[1:] {
@@ -563,8 +595,14 @@ func (f *File) render(lines []span) []byte {
 		size += int(s.end - s.off)
 	}
 	out := make([]byte, 0, size)
-	for _, s := range lines {
-		l := f.buf[s.off:s.end]
+	for i := 0; i < len(lines); {
+		// Lines that follow each other in the buffer are taken at once:
+		// they are lines of one string, and an "@@" never spans two.
+		start, end := lines[i].off, lines[i].end
+		for i++; i < len(lines) && lines[i].off == end; i++ {
+			end = lines[i].end
+		}
+		l := f.buf[start:end]
 		if bytes.IndexByte(l, '@') < 0 {
 			out = append(out, l...)
 		} else {

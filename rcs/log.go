@@ -161,7 +161,7 @@ func (f *File) Log(o LogOptions) string {
 		}
 	}
 	b.WriteString("\nkeyword substitution: " + f.Keyword() + "\n")
-	fmt.Fprintf(&b, "total revisions: %d", len(f.nodes))
+	fmt.Fprintf(&b, "total revisions: %d", len(f.allNodes()))
 	if o.DescOnly {
 		fmt.Fprintf(&b, "\ndescription:\n%s%s\n", f.Desc, strings.Repeat("=", 77))
 		return b.String()
@@ -185,7 +185,7 @@ func (f *File) Log(o LogOptions) string {
 		return false
 	}
 	nsel := 0
-	for _, d := range f.nodes {
+	for _, d := range f.allNodes() {
 		if selected(d) {
 			nsel++
 		}
@@ -196,7 +196,7 @@ func (f *File) Log(o LogOptions) string {
 			sel = append(sel, d)
 		}
 	})
-	if len(f.nodes) > 0 {
+	if len(f.allNodes()) > 0 {
 		fmt.Fprintf(&b, ";\tselected revisions: %d", nsel)
 	}
 	fmt.Fprintf(&b, "\ndescription:\n%s", f.Desc)
@@ -213,7 +213,7 @@ func (f *File) Log(o LogOptions) string {
 		b.WriteString("\ndate: " + date + ";  author: " + d.Author + ";  state: " + d.State + ";")
 		lines := false
 		if len(fields(d.Rev)) == 2 {
-			if n := f.deltas[d.Next]; n != nil {
+			if n := f.delta(d.Next); n != nil {
 				add, del := n.counts()
 				fmt.Fprintf(&b, "  lines: +%d -%d", del, add)
 				lines = true
@@ -269,7 +269,7 @@ func (f *File) rlogOrder(visit func(*Delta)) {
 		for i := len(c) - 1; i >= 0; i-- {
 			brs := c[i].Branches
 			for j := len(brs) - 1; j >= 0; j-- {
-				bc := chain(f.deltas[brs[j]])
+				bc := chain(f.delta(brs[j]))
 				for k := len(bc) - 1; k >= 0; k-- {
 					visit(bc[k])
 				}
@@ -279,7 +279,7 @@ func (f *File) rlogOrder(visit func(*Delta)) {
 			}
 		}
 	}
-	trunk := chain(f.deltas[f.Head])
+	trunk := chain(f.delta(f.Head))
 	for _, d := range trunk {
 		visit(d)
 	}

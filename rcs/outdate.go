@@ -51,7 +51,7 @@ func (f *File) outdate(rng string, all bool) ([]string, error) {
 	if i > 0 {
 		head = line[i-1]
 	} else if !onTrunk {
-		head = f.deltas[branchOf(branchOf(del[0].Rev))]
+		head = f.delta(branchOf(branchOf(del[0].Rev)))
 	}
 	if j+1 < len(line) {
 		tail = line[j+1]
@@ -230,7 +230,7 @@ func (f *File) outdateRange(rng string) (line []*Delta, i, j int, err error) {
 // outdateNearest is gr_revno: rev if it exists, else the nearest
 // revision below it on its branch.
 func (f *File) outdateNearest(rev string) (string, error) {
-	if f.deltas[rev] != nil {
+	if f.delta(rev) != nil {
 		return rev, nil
 	}
 	if len(fields(rev)) > 2 {
@@ -244,7 +244,7 @@ func (f *File) outdateNearest(rev string) (string, error) {
 // outdateBranch returns GNU's error for a branch that is not in the file
 // (genrevs: the first level that is missing).
 func (f *File) outdateBranch(br string) error {
-	bp := f.deltas[branchOf(br)]
+	bp := f.delta(branchOf(br))
 	switch {
 	case bp == nil:
 		if up := branchOf(branchOf(br)); len(fields(up)) > 1 {
@@ -272,12 +272,12 @@ func (f *File) lineIndex(line []*Delta, rev string) int {
 func (f *File) outdateLine(rev string) []*Delta {
 	var d *Delta
 	if len(fields(rev)) == 2 {
-		d = f.deltas[f.Head]
-	} else if bp := f.deltas[branchOf(branchOf(rev))]; bp != nil {
+		d = f.delta(f.Head)
+	} else if bp := f.delta(branchOf(branchOf(rev))); bp != nil {
 		br := branchOf(rev)
 		for _, b := range bp.Branches {
 			if branchOf(b) == br {
-				d = f.deltas[b]
+				d = f.delta(b)
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -98,6 +99,7 @@ func parse(name string, buf []byte, lazy bool) (*File, error) {
 		return nil, &ParseError{name, 0, fmt.Sprintf("file is %d bytes, more than the %d-byte limit", len(buf), MaxFileSize)}
 	}
 	p := newParser(name, buf)
+	p.lazy = lazy
 	f, err := p.file()
 	if err != nil {
 		return nil, err
@@ -106,6 +108,9 @@ func parse(name string, buf []byte, lazy bool) (*File, error) {
 		if err := f.scanTexts(nil); err != nil {
 			return nil, err
 		}
+	}
+	if p.checked {
+		return f, nil
 	}
 	if err := f.check(); err != nil {
 		return nil, err
@@ -134,6 +139,10 @@ type parser struct {
 	// revAt and revEnd delimit the revision number that starts the next
 	// delta node, once the end of the previous one has read it.
 	revAt, revEnd int
+	lazy          bool // parse's lazy: see trunkNodes
+	// general makes file parse the nodes with nodes, not trunkNodes (for
+	// tests that compare them); checked says trunkNodes checked them.
+	general, checked bool
 }
 
 func (p *parser) errf(off int, format string, args ...any) error {
@@ -453,17 +462,46 @@ func (p *parser) file() (*File, error) {
 	}
 	// Delta nodes. The head's number tells how many there are, usually:
 	// the nodes (and the texts) are allocated at once for that many.
-	if n := p.nodeEstimate(f.Head); n > 0 {
+	if !p.general && p.trunkNodes(f, !p.lazy) {
+		p.checked = true
+	} else if err := p.nodes(f); err != nil {
+		return nil, err
+	}
+	if err := p.keyword("desc"); err != nil {
+		return nil, err
+	}
+	desc, err := p.str()
+	if err != nil {
+		return nil, err
+	}
+	f.Desc = string(desc.text())
+	f.descEnd = p.pos
+	f.textAt = p.pos
+	return f, nil
+}
+
+// nodes parses the delta nodes from p.pos on into f.nodes and builds
+// f.deltas. If f.nodes holds nodes already (see trunkNodes), p.pos is at
+// the end of the last one's header, and the parse goes on from there.
+func (p *parser) nodes(f *File) error {
+	more := isNum(p.peekWord())
+	if len(f.nodes) > 0 {
+		// trunkNodes parsed these: what follows the last is read here.
+		var err error
+		if more, err = p.nodeTail(f.nodes[len(f.nodes)-1]); err != nil {
+			return err
+		}
+	} else if n := p.nodeEstimate(f.Head); n > 0 {
 		p.slab = make([]Delta, 0, n)
 		f.nodes = make([]*Delta, 0, n)
 		f.texts = make([]*Delta, 0, n)
 	}
-	for more := isNum(p.peekWord()); more; {
-		var d *Delta
-		d, more, err = p.delta()
+	for more {
+		d, m, err := p.delta()
 		if err != nil {
-			return nil, err
+			return err
 		}
+		more = m
 		d.idx = int32(len(f.nodes))
 		d.file = f
 		f.nodes = append(f.nodes, d)
@@ -477,22 +515,237 @@ func (p *parser) file() (*File, error) {
 		seen := make(map[string]bool, len(f.nodes))
 		for _, d := range f.nodes {
 			if seen[d.Rev] {
-				return nil, p.errf(int(d.off), "revision %s appears twice", d.Rev)
+				return p.errf(int(d.off), "revision %s appears twice", d.Rev)
 			}
 			seen[d.Rev] = true
 		}
 	}
-	if err := p.keyword("desc"); err != nil {
-		return nil, err
+	return nil
+}
+
+// trunkNodes reads the delta nodes of a file that is one trunk in GNU
+// RCS's layout, as a file without branches is:
+//
+//	\nREV\ndate\tDATE;\tauthor ID;\tstate ID;\nbranches;\nnext\tREV;\n
+//
+// for each node, the head's first, each node's next the one after it,
+// every number a valid trunk number lower than the one before, the last
+// node's next empty and desc after it. Such nodes are checked byte by
+// byte, which also checks the graph (check has nothing to find). If all
+// is set, they are parsed in the same pass into f.nodes and f.deltas.
+// Otherwise (the lazy parse of Update) only the head's is: the rest stay
+// in the buffer as f.buf[f.restStart:f.restEnd] until something needs
+// them (see File.loadNodes); a check-in on the trunk does not, and the
+// writer copies them as they are. A full parse would find the same nodes;
+// for anything else trunkNodes reports false, consuming nothing, and the
+// nodes are parsed by nodes.
+//
+// If all is set and the nodes turn out not to be such a trunk, the nodes
+// parsed before the first that is not are kept in f.nodes, p.pos is left
+// at the end of the last one's header, and nodes goes on from there.
+func (p *parser) trunkNodes(f *File, all bool) bool {
+	start := p.pos
+	head := Delta{off: int32(p.pos)}
+	if !p.fastHeader(&head) || head.nodeEnd == 0 || head.Rev != f.Head || head.Next == "" {
+		p.pos = start
+		return false
 	}
-	desc, err := p.str()
-	if err != nil {
-		return nil, err
+	var slab []Delta
+	var rest *[]Delta
+	if all {
+		slab = make([]Delta, 1, p.nodeEstimate(f.Head)+1)
+		rest = &slab
+	} else {
+		slab = make([]Delta, 1)
 	}
-	f.Desc = string(desc.text())
-	f.descEnd = p.pos
-	f.textAt = p.pos
-	return f, nil
+	slab[0] = head
+	end, ok := p.scanTrunk(int(head.nodeEnd), head.Rev, head.Next, rest)
+	if !ok && !all {
+		p.pos, p.revAt, p.revEnd = start, 0, 0
+		return false
+	}
+	f.nodes = make([]*Delta, len(slab), cap(slab)+4)
+	f.texts = make([]*Delta, 0, cap(slab)+4)
+	for i := range slab {
+		d := &slab[i]
+		d.idx, d.file = int32(i), f
+		f.nodes[i] = d
+	}
+	if !ok {
+		// Where the general parser stands after the last node's header.
+		p.pos, p.revAt, p.revEnd = int(slab[len(slab)-1].nodeEnd)-1, 0, 0
+		p.slab = slab
+		return false
+	}
+	p.pos = end
+	f.deltas = make(map[string]*Delta, len(slab))
+	for _, d := range f.nodes {
+		f.deltas[d.Rev] = d
+	}
+	if !all {
+		f.restStart, f.restEnd, f.restFirst = int(head.nodeEnd), end, head.Next
+	}
+	return true
+}
+
+// scanTrunk checks the nodes from i on as trunkNodes says, the first
+// being want's and the one before them prev's, appending them to nodes
+// unless it is nil. It returns the end of the last node.
+func (p *parser) scanTrunk(i int, prev, want string, nodes *[]Delta) (int, bool) {
+	b := p.buf
+	// field skips prefix and an id up to the end byte, as fastHeader's
+	// field does, and returns the id's end.
+	field := func(i int, prefix string, end byte) (int, bool) {
+		if len(b)-i < len(prefix) || string(b[i:i+len(prefix)]) != prefix {
+			return 0, false
+		}
+		i += len(prefix)
+		for i < len(b) && isIDChar(b[i]) {
+			i++
+		}
+		return i, i < len(b) && b[i] == end
+	}
+	pmaj, pmin, ok := trunkNum(prev)
+	if !ok {
+		return 0, false
+	}
+	var mid []byte              // "\tauthor ID;\tstate ID;\nbranches;\nnext\t" of the node before
+	var authorLen, stateLen int // the lengths of its ID's
+	for {
+		maj, min, ok := trunkNum(want)
+		if !ok || maj > pmaj || maj == pmaj && min >= pmin {
+			return 0, false
+		}
+		pmaj, pmin = maj, min
+		// "\nREV\n"
+		start := i
+		if len(b)-i < len(want)+2 || b[i] != '\n' || string(b[i+1:i+1+len(want)]) != want || b[i+1+len(want)] != '\n' {
+			return 0, false
+		}
+		i += len(want) + 2
+		dateAt := i + len("date\t")
+		const dateLen = len("date\t2006.01.02.15.04.05;")
+		if len(b)-i >= dateLen && string(b[i:i+5]) == "date\t" && b[i+dateLen-1] == ';' && dateBytes(b[i+5:i+dateLen-1]) {
+			i += dateLen
+		} else if i, ok = field(i, "date\t", ';'); ok {
+			i++
+		} else {
+			return 0, false
+		}
+		dateEnd := i - 1
+		// The author and state are usually those of the node before:
+		// the same bytes, checked there, are taken at once.
+		from := i
+		if mid != nil && len(b)-i > len(mid) && string(b[i:i+len(mid)]) == string(mid) {
+			i += len(mid)
+		} else {
+			if i, ok = field(i, "\tauthor ", ';'); !ok {
+				return 0, false
+			}
+			authorLen = i - from - len("\tauthor ")
+			stateAt := i + 1
+			if i, ok = field(i+1, "\tstate ", ';'); !ok {
+				return 0, false
+			}
+			stateLen = i - stateAt - len("\tstate ")
+			i += 1 + len("\nbranches;\nnext\t")
+			if len(b) < i || string(b[i-len("\nbranches;\nnext\t"):i]) != "\nbranches;\nnext\t" {
+				return 0, false
+			}
+			mid = b[from:i]
+		}
+		nextAt := i
+		for i < len(b) && isIDChar(b[i]) {
+			i++
+		}
+		if i+1 >= len(b) || b[i] != ';' || b[i+1] != '\n' {
+			return 0, false
+		}
+		rev := want
+		want, i = p.sbuf[nextAt:i], i+2
+		if nodes != nil {
+			authorAt := from + len("\tauthor ")
+			stateAt := authorAt + authorLen + len(";\tstate ")
+			// Set in place, in the slot the slab has zeroed: a Delta
+			// is large, and building one to copy it costs more.
+			if len(*nodes) == cap(*nodes) {
+				*nodes = slices.Grow(*nodes, 256)
+			}
+			*nodes = (*nodes)[:len(*nodes)+1]
+			d := &(*nodes)[len(*nodes)-1]
+			d.Rev, d.Date, d.Next = rev, p.sbuf[dateAt:dateEnd], want
+			d.Author = p.sbuf[authorAt : authorAt+authorLen]
+			d.State = p.sbuf[stateAt : stateAt+stateLen]
+			d.off, d.nodeStart, d.nodeEnd = int32(start+1), int32(start), int32(i)
+		}
+		if want == "" {
+			break
+		}
+	}
+	// desc, not another node, must follow.
+	j := i
+	for j < len(b) && isSpace(b[j]) {
+		j++
+	}
+	if len(b)-j < len("desc")+1 || string(b[j:j+4]) != "desc" || isIDChar(b[j+4]) {
+		return 0, false
+	}
+	return i, true
+}
+
+// trunkNum splits a trunk revision number (two fields, each of 1 to 9
+// digits: what validRev accepts with two fields).
+func trunkNum(rev string) (maj, min int, ok bool) {
+	field := 0
+	digits := 0
+	for i := 0; i < len(rev); i++ {
+		c := rev[i]
+		switch {
+		case c >= '0' && c <= '9' && digits < 9:
+			min = min*10 + int(c-'0')
+			digits++
+		case c == '.' && field == 0 && digits > 0:
+			maj, min, digits, field = min, 0, 0, 1
+		default:
+			return 0, 0, false
+		}
+	}
+	return maj, min, field == 1 && digits > 0
+}
+
+// loadNodes parses the delta nodes that trunkNodes left unparsed, if any,
+// with the pass that checked them: they go after the head's node, before
+// the nodes added since. They were checked, so this cannot fail; if it
+// did, the error would be kept as reading the delta texts' is (every
+// later read of a text reports it), and the nodes would stay unparsed,
+// still written as they are.
+func (f *File) loadNodes() {
+	if f.restEnd == 0 {
+		return
+	}
+	p := newParser(f.Name, f.buf)
+	rest := make([]Delta, 0, p.nodeEstimate(f.restFirst))
+	end, ok := p.scanTrunk(f.restStart, f.nodes[0].Rev, f.restFirst, &rest)
+	if !ok || end != f.restEnd {
+		if f.textErr == nil {
+			f.textErr = fmt.Errorf("internal error: %w", p.errf(f.restStart, "the delta nodes checked before do not parse"))
+		}
+		return
+	}
+	f.restStart, f.restEnd, f.restFirst = 0, 0, ""
+	added := f.nodes[1:]
+	nodes := make([]*Delta, 0, 1+len(rest)+len(added))
+	nodes = append(nodes, f.nodes[0])
+	for i := range rest {
+		nodes = append(nodes, &rest[i])
+	}
+	nodes = append(nodes, added...)
+	for i, d := range nodes {
+		d.idx = int32(i)
+		d.file = f
+		f.deltas[d.Rev] = d
+	}
+	f.nodes = nodes
 }
 
 // scanTexts reads delta text records from where the last scan stopped
@@ -512,7 +765,7 @@ func (f *File) scanTexts(want *Delta) error {
 	f.textAt = p.pos
 	if err == nil && done {
 		f.textAt = -1
-		for _, d := range f.nodes {
+		for _, d := range f.allNodes() {
 			if !d.hasText {
 				err = &ParseError{f.Name, int(d.off), fmt.Sprintf("revision %s has no delta text", d.Rev)}
 				break
@@ -524,7 +777,10 @@ func (f *File) scanTexts(want *Delta) error {
 }
 
 // loadTexts reads every delta text record not read yet.
-func (f *File) loadTexts() error { return f.scanTexts(nil) }
+func (f *File) loadTexts() error {
+	f.loadNodes()
+	return f.scanTexts(nil)
+}
 
 // texts reads delta text records until want's has been read (then it
 // reports false) or to the end of the file (true). It stops only after a
@@ -547,7 +803,7 @@ func (p *parser) texts(f *File, want *Delta) (done bool, err error) {
 		if k := len(f.texts); k < len(f.nodes) && f.nodes[k].Rev == string(rev) {
 			d = f.nodes[k]
 		} else {
-			d = f.deltas[string(rev)]
+			d = f.delta(string(rev))
 		}
 		if d == nil {
 			return false, p.errf(off, "delta text for %s, which is not in the delta list", rev)
@@ -669,6 +925,16 @@ func (p *parser) delta() (d *Delta, more bool, err error) {
 		return nil, false, err
 	}
 tail:
+	more, err = p.nodeTail(d)
+	if err != nil {
+		return nil, false, err
+	}
+	return d, more, nil
+}
+
+// nodeTail reads what follows d's header up to the next node (more is
+// set) or desc: CVS's commitid and unknown phrases.
+func (p *parser) nodeTail(d *Delta) (more bool, err error) {
 	for {
 		w := p.peekWord()
 		if num := isNum(w); num || string(w) == "desc" {
@@ -677,25 +943,25 @@ tail:
 				p.skipSpace()
 				p.revAt, p.revEnd = p.pos, p.pos+len(w)
 			}
-			return d, num, nil
+			return num, nil
 		}
 		if len(w) == 0 {
 			if p.pos >= len(p.buf) {
-				return nil, false, p.errf(p.pos, "unexpected end of file in delta %s", d.Rev)
+				return false, p.errf(p.pos, "unexpected end of file in delta %s", d.Rev)
 			}
-			return nil, false, p.errf(p.pos, "unexpected %q in delta %s", p.buf[p.pos], d.Rev)
+			return false, p.errf(p.pos, "unexpected %q in delta %s", p.buf[p.pos], d.Rev)
 		}
 		d.nodeEnd = 0 // not GNU's layout
 		if string(w) == "commitid" {
 			p.wordBytes()
 			if d.CommitID, err = p.optWord(); err != nil {
-				return nil, false, err
+				return false, err
 			}
 			continue
 		}
 		raw, err := p.newphrase()
 		if err != nil {
-			return nil, false, err
+			return false, err
 		}
 		d.addPhrase(raw, false)
 	}

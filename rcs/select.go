@@ -91,7 +91,7 @@ func (f *File) Selected(s Selection) (map[string]bool, error) {
 			continue
 		}
 		var best time.Time
-		f.recentWalk(f.deltas[f.Head], func(d *Delta) {
+		f.recentWalk(f.delta(f.Head), func(d *Delta) {
 			if t := deltaTime(d); sel[d.Rev] && !t.Before(best) && !t.After(dates[i].end) {
 				best = t
 			}
@@ -99,7 +99,7 @@ func (f *File) Selected(s Selection) (map[string]bool, error) {
 		dates[i].beg = best
 	}
 	for rev := range sel {
-		t := deltaTime(f.deltas[rev])
+		t := deltaTime(f.delta(rev))
 		if !slices.ContainsFunc(dates, func(r dateRange) bool { return r.has(t) }) {
 			delete(sel, rev)
 		}
@@ -121,9 +121,9 @@ func (f *File) recentWalk(d *Delta, visit func(*Delta)) {
 			continue
 		}
 		for _, b := range d.Branches[:len(d.Branches)-1] {
-			f.recentWalk(f.deltas[b], visit)
+			f.recentWalk(f.delta(b), visit)
 		}
-		d = f.deltas[d.Branches[len(d.Branches)-1]]
+		d = f.delta(d.Branches[len(d.Branches)-1])
 	}
 }
 
@@ -393,7 +393,7 @@ func (f *File) ResolveFilter(sel string, c Filter) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		d := f.deltas[rev]
+		d := f.delta(rev)
 		switch {
 		case !c.Date.IsZero() && deltaTime(d).After(c.Date):
 			return "", fmt.Errorf("%s: Revision %s has date %s", f.Name, rev, RCSDate(d.Date))
@@ -408,7 +408,7 @@ func (f *File) ResolveFilter(sel string, c Filter) (string, error) {
 	var chain []*Delta
 	branch := num
 	if n <= 1 {
-		for d := f.deltas[f.Head]; d != nil; d = f.nextOf(d) {
+		for d := f.delta(f.Head); d != nil; d = f.nextOf(d) {
 			if num == "" || fields(d.Rev)[0] == fields(num)[0] {
 				chain = append(chain, d)
 			}
@@ -420,13 +420,13 @@ func (f *File) ResolveFilter(sel string, c Filter) (string, error) {
 			branch = strings.Split(f.Head, ".")[0]
 		}
 	} else {
-		base := f.deltas[branchOf(num)]
+		base := f.delta(branchOf(num))
 		if base == nil {
 			return "", fmt.Errorf("%s: revision %s absent", f.Name, branchOf(num))
 		}
 		for _, b := range base.Branches {
 			if branchOf(b) == num {
-				for d := f.deltas[b]; d != nil; d = f.nextOf(d) {
+				for d := f.delta(b); d != nil; d = f.nextOf(d) {
 					chain = append([]*Delta{d}, chain...)
 					if d.Next == "" {
 						break
@@ -461,7 +461,7 @@ func (f *File) nearest(num string) (string, error) {
 	last := fs[len(fs)-1]
 	var chain []*Delta // newest first
 	if len(fs) == 2 {
-		for d := f.deltas[f.Head]; d != nil; d = f.nextOf(d) {
+		for d := f.delta(f.Head); d != nil; d = f.nextOf(d) {
 			if fields(d.Rev)[0] == fs[0] {
 				chain = append(chain, d)
 			}
@@ -480,7 +480,7 @@ func (f *File) nearest(num string) (string, error) {
 		if branchOf(tip) != branchOf(num) {
 			return "", fmt.Errorf("%s: branch %s absent", f.Name, branchOf(num))
 		}
-		for d := f.deltas[tip]; d != nil && branchOf(d.Rev) == branchOf(num); d = f.deltas[f.Predecessor(d.Rev)] {
+		for d := f.delta(tip); d != nil && branchOf(d.Rev) == branchOf(num); d = f.delta(f.Predecessor(d.Rev)) {
 			chain = append(chain, d)
 		}
 	}

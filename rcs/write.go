@@ -106,7 +106,7 @@ func (f *File) segments() [][]byte {
 		o.byte('\n')
 	}
 	o.byte('\n')
-	f.writeTree(o, f.deltas[f.Head])
+	f.writeTree(o, f.delta(f.Head))
 	o.str("\n\ndesc\n@")
 	o.cur = quote(o.cur, []byte(f.Desc))
 	o.str("@")
@@ -147,6 +147,8 @@ func (f *File) settle() error {
 		log, text atString
 	}
 	var sets []set
+	// The nodes a lazy parse did not parse (see trunkNodes) cannot have
+	// been changed.
 	for _, d := range f.nodes {
 		if !d.hasText && (d.log.raw != nil || d.text.raw != nil) {
 			sets = append(sets, set{d, d.log, d.text})
@@ -222,10 +224,20 @@ func (f *File) writeChain(o *output, d *Delta, run *nodeRun) {
 		if d.Next == "" {
 			break
 		}
+		if f.restEnd != 0 && d == f.nodes[0] && d.Next == f.restFirst {
+			// The nodes a lazy parse left unparsed follow (see
+			// trunkNodes): they end the chain, unchanged.
+			if run.end != f.restStart {
+				o.bytes(f.buf[run.start:run.end])
+				*run = nodeRun{f.restStart, f.restStart}
+			}
+			run.end = f.restEnd
+			break
+		}
 	}
 	for i := len(chain) - 1; i >= 0; i-- {
 		for _, br := range chain[i].Branches {
-			f.writeChain(o, f.deltas[br], run)
+			f.writeChain(o, f.delta(br), run)
 		}
 	}
 }
