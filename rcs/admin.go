@@ -46,7 +46,6 @@ func (f *File) SetLog(rev, msg string) error {
 	start := int(d.log.off)
 	if f.buf == nil || start < 0 || start+len(d.log.raw) > len(f.buf) {
 		d.log = quoted([]byte(TrimLog(msg, false)))
-		f.textsChanged = true
 		return nil
 	}
 	buf := make([]byte, 0, len(f.buf)-len(d.log.raw)+len(text))

@@ -355,7 +355,6 @@ func quoted(s []byte) atString {
 // texts (-1: at the end).
 func (f *File) add(d *Delta, i int) {
 	d.hasText = true
-	f.textsChanged = true
 	f.deltas[d.Rev] = d
 	f.nodes = append(f.nodes, d)
 	if i < 0 || i > len(f.texts) {

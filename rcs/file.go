@@ -31,6 +31,7 @@ type File struct {
 	nodes      []*Delta // delta nodes in file order
 	texts      []*Delta // delta texts in file order
 	descEnd    int      // offset just after the desc string
+	textsEnd   int      // offset just after the last delta text record, when all are read
 	// textAt is the offset of the first delta text record not read yet
 	// (see parse), -1 when all are read; textErr is the error that
 	// reading them met.
@@ -43,7 +44,6 @@ type File struct {
 	restFirst          string
 	mode               os.FileMode // the permissions of the file read, 0 for a new one
 	stale              bool        // a check-in happened; refresh before reading texts
-	textsChanged       bool        // a delta text was added or changed since parsing
 }
 
 // Symbol is a symbolic revision name.
@@ -67,8 +67,9 @@ type Delta struct {
 	unknown   *phrases // unknown phrases, nil if none (the usual case)
 	log, text atString
 	off       int32 // offset of the node in the file
-	// recStart and recEnd delimit the delta text record in the file
-	// buffer when it is in GNU RCS's layout (recEnd is 0 otherwise).
+	// recStart and recEnd delimit the delta text record's raw bytes in
+	// the file buffer, from just after the string before it to just after
+	// its text (recEnd is 0 for a record not read from the buffer).
 	recStart, recEnd int32
 	// nodeStart and nodeEnd delimit the node in the file buffer, from
 	// the newline before it, when it is in GNU RCS's layout (nodeEnd is

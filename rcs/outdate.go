@@ -105,7 +105,7 @@ func (f *File) outdate(rng string, all bool) ([]string, error) {
 		d.idx = int32(k)
 	}
 	// Later changes that read the file buffer (SetLog) parse it anew.
-	f.textsChanged, f.stale = true, true
+	f.stale = true
 	return revs, nil
 }
 

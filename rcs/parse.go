@@ -783,13 +783,17 @@ func (f *File) loadTexts() error {
 }
 
 // texts reads delta text records until want's has been read (then it
-// reports false) or to the end of the file (true). It stops only after a
-// record in GNU RCS's layout, so that what follows can be copied as it
-// is.
+// reports false) or to the end of the file (true). Each record's raw
+// bytes, from just after the string before it (the desc or the previous
+// record's text) to the end of its text, are noted: written back
+// unchanged they are copied as they are, whitespace included, as GNU RCS
+// copies the records it does not change (CVS's layout has other spacing).
 func (p *parser) texts(f *File, want *Delta) (done bool, err error) {
 	for {
+		start := p.pos
 		p.skipSpace()
 		if p.pos >= len(p.buf) {
+			f.textsEnd = start
 			return true, nil
 		}
 		off := p.pos
@@ -841,31 +845,11 @@ func (p *parser) texts(f *File, want *Delta) (done bool, err error) {
 		}
 		d.hasText = true
 		f.texts = append(f.texts, d)
-		if p.gnuRecord(d, off) {
-			d.recStart, d.recEnd = int32(off-2), int32(p.pos+1)
-			if d == want {
-				p.pos++
-				return false, nil
-			}
+		d.recStart, d.recEnd = int32(start), int32(p.pos)
+		if d == want {
+			return false, nil
 		}
 	}
-}
-
-// gnuRecord reports whether the delta text record of d, whose revision
-// number starts at off and whose text string was just read, is exactly
-// what Bytes writes for it:
-//
-//	\n\nREV\nlog\n@LOG@\ntext\n@TEXT@\n
-//
-// Bytes then copies such records verbatim instead of writing them again.
-func (p *parser) gnuRecord(d *Delta, off int) bool {
-	b := p.buf
-	at := func(i int, s string) bool { return i >= 0 && i+len(s) <= len(b) && string(b[i:i+len(s)]) == s }
-	logOpen := off + len(d.Rev) + len("\nlog\n")
-	return d.unknown == nil &&
-		at(off-2, "\n\n") && at(off+len(d.Rev), "\nlog\n@") &&
-		int(d.log.off) == logOpen+1 && at(int(d.log.off)+len(d.log.raw), "@\ntext\n@") &&
-		int(d.text.off) == int(d.log.off)+len(d.log.raw)+len("@\ntext\n@") && at(p.pos, "\n")
 }
 
 // nodeEstimate guesses the number of delta nodes from the head's number

@@ -56,16 +56,6 @@ func (o *output) flush() {
 // write one after the other.
 func (f *File) segments() [][]byte {
 	f.settle()
-	var texts []*Delta
-	var tail []byte
-	// As GNU RCS does, copy everything after desc verbatim when no text
-	// changed (this keeps CVS's layout of the delta texts).
-	allVerbatim := f.buf != nil && !f.textsChanged
-	if allVerbatim {
-		tail = f.buf[f.descEnd:]
-	} else {
-		texts, tail = f.verbatimTail()
-	}
 	o := &output{cur: make([]byte, 0, 2048+len(f.Desc))}
 	o.str("head\t")
 	o.str(f.Head)
@@ -110,11 +100,31 @@ func (f *File) segments() [][]byte {
 	o.str("\n\ndesc\n@")
 	o.cur = quote(o.cur, []byte(f.Desc))
 	o.str("@")
-	if !allVerbatim {
-		o.str("\n")
-	}
-	for _, d := range texts {
-		o.str("\n\n")
+	f.writeTexts(o)
+	return o.segs
+}
+
+// writeTexts writes the delta text records. As GNU RCS does, a record
+// that did not change is copied as it is in the file buffer, with the
+// whitespace before it (CVS's import layout has an extra blank line after
+// the desc); one that changed, or is new, is written in GNU's layout. The
+// records not read yet (see parse) follow as they are; after the last
+// record come the file's own last bytes, or GNU's newline.
+func (f *File) writeTexts(o *output) {
+	run := -1 // start of the buffer run being copied, -1 if none
+	end := 0  // its end
+	for _, d := range f.texts {
+		if d.recEnd > 0 && d.log.off >= 0 && d.text.off >= 0 {
+			if run < 0 || int(d.recStart) != end {
+				f.copyRun(o, run, end)
+				run = int(d.recStart)
+			}
+			end = int(d.recEnd)
+			continue
+		}
+		f.copyRun(o, run, end)
+		run = -1
+		o.str("\n\n\n")
 		o.str(d.Rev)
 		o.str("\nlog\n@")
 		o.bytes(d.log.raw)
@@ -125,13 +135,35 @@ func (f *File) segments() [][]byte {
 		}
 		o.str("text\n@")
 		o.bytes(d.text.raw)
-		o.str("@\n")
+		o.str("@")
 	}
+	var tail []byte
+	switch {
+	case f.buf == nil:
+	case f.textAt >= 0:
+		tail = f.buf[f.textAt:]
+	default:
+		tail = f.buf[f.textsEnd:]
+	}
+	if run >= 0 && end == len(f.buf)-len(tail) {
+		// The run reaches the tail: one segment.
+		o.flush()
+		o.segs = append(o.segs, f.buf[run:])
+		return
+	}
+	f.copyRun(o, run, end)
+	if len(tail) == 0 {
+		tail = []byte("\n")
+	}
+	o.bytes(tail)
 	o.flush()
-	if len(tail) > 0 {
-		o.segs = append(o.segs, tail)
+}
+
+// copyRun writes the run of the file buffer from run to end, if any.
+func (f *File) copyRun(o *output, run, end int) {
+	if run >= 0 {
+		o.bytes(f.buf[run:end])
 	}
-	return o.segs
 }
 
 // settle reads every delta text record if a delta whose record was not
@@ -166,29 +198,7 @@ func (f *File) settle() error {
 			s.d.text = s.text
 		}
 	}
-	f.textsChanged = true
 	return err
-}
-
-// verbatimTail splits the delta texts into those to write and a tail of
-// the file buffer that holds the rest exactly as they would be written:
-// the longest run of unchanged texts, in GNU RCS's layout, that ends the
-// file. After a trunk check-in that is every text but the first two.
-func (f *File) verbatimTail() (write []*Delta, tail []byte) {
-	// The records not read yet (see parse) are copied as they are.
-	end := len(f.buf)
-	if f.textAt >= 0 {
-		end = f.textAt
-	}
-	i := len(f.texts)
-	for ; i > 0; i-- {
-		d := f.texts[i-1]
-		if int(d.recEnd) != end || d.text.off < 0 || d.log.off < 0 {
-			break
-		}
-		end = int(d.recStart)
-	}
-	return f.texts[:i], f.buf[end:]
 }
 
 // writeTree writes delta nodes in RCS's canonical order: a revision, the

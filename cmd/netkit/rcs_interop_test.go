@@ -369,7 +369,7 @@ func TestRCSAdminWithGNU(t *testing.T) {
 		{base, []string{"-o1.2"}}, {base, []string{"-o1.1.1.1"}}, {base, []string{"-o1.1"}}, {base, []string{"-o1.1.1"}},
 		{base, []string{"-o1.2:"}}, {base, []string{"-o:1.1.1.1"}}, {base, []string{"-o1.1.1.1:1.1.1.9"}}, {base, []string{"-o1.9"}},
 		{base, []string{"-m1.2:lost", "-o1.2", "-nX:1.2"}}, {locked, []string{"-o1.1.1.1"}}, {locked, []string{"-l1.2", "-o1.2"}},
-		{base, []string{"-q", "-o1.1.1.1:"}}, {cvs, []string{"-o1.1"}},
+		{base, []string{"-q", "-o1.1.1.1:"}}, {cvs, []string{"-o1.1"}}, {cvs, []string{"-o1.1.1.1"}},
 		{cvs, []string{"-m1.1:new message"}}, {cvs, []string{"-nX:1.1", "-sY:1.1", "-m1.1.1.1:new @ message", "-m1.1:x", "-aalice", "-t-d"}},
 	} {
 		for _, dir := range []string{"gnu", "netkit"} {
