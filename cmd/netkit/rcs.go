@@ -442,17 +442,30 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 // descPrompt is GNU ci's and rcs -i's prompt for a description.
 const descPrompt = "enter description, terminated with single '.' or end of file:\nNOTE: This is NOT the log message!\n"
 
+// textInput is a command's input once readText has read from it: one
+// buffered reader for every text read, so that each text starts where the
+// one before ended (ci of several new files reads a description for each
+// from stdin, one after the other, as GNU ci does).
+type textInput struct {
+	*bufio.Reader
+	tty bool
+}
+
 // readText reads a log message or description as ci does: lines up to a
 // single "." or the end of input, with prompts only on a terminal.
 func readText(c *cobra.Command, stderr io.Writer, prompt string) (string, error) {
-	in := c.InOrStdin()
-	tty := false
-	if f, ok := in.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			tty = true
+	in, ok := c.InOrStdin().(*textInput)
+	if !ok {
+		raw := c.InOrStdin()
+		in = &textInput{Reader: bufio.NewReader(raw)}
+		if f, ok := raw.(*os.File); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+				in.tty = true
+			}
 		}
+		c.SetIn(in)
 	}
-	if tty {
+	if in.tty {
 		fmt.Fprint(stderr, prompt+">> ")
 	}
 	// The read runs in a goroutine so that Ctrl-C ends the wait for the
@@ -461,13 +474,21 @@ func readText(c *cobra.Command, stderr io.Writer, prompt string) (string, error)
 	text := make(chan string, 1)
 	go func() {
 		var b strings.Builder
-		sc := bufio.NewScanner(in)
-		for sc.Scan() {
-			if sc.Text() == "." {
+		for {
+			line, err := in.ReadString('\n')
+			if line == "" && err != nil {
 				break
 			}
-			b.WriteString(sc.Text() + "\n")
-			if tty {
+			// A line as bufio.ScanLines gives it: without "\n" or "\r\n".
+			line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+			if line == "." {
+				break
+			}
+			b.WriteString(line + "\n")
+			if err != nil {
+				break
+			}
+			if in.tty {
 				fmt.Fprint(stderr, ">> ")
 			}
 		}
