@@ -841,9 +841,7 @@ func runRCSAdmin(c *cobra.Command, o *rcsOptions) error {
 		case strings.HasPrefix(v, "-"):
 			desc = v[1:]
 		case v == "":
-			if desc, err = readText(c, stderr, descPrompt); err != nil {
-				return err
-			}
+			// Read for each file below, as GNU rcs does.
 		default:
 			b, err := os.ReadFile(v)
 			if err != nil {
@@ -862,12 +860,15 @@ func runRCSAdmin(c *cobra.Command, o *rcsOptions) error {
 			if _, err := os.Stat(rcsPath); err == nil {
 				return fmt.Errorf("%s already exists", rcsPath)
 			}
-			if !haveDesc {
-				if desc, err = readText(c, stderr, descPrompt); err != nil {
-					return err
-				}
-				haveDesc = true // one description for every file
+		}
+		// A description from stdin is read for each file (rcs -t with no
+		// file, rcs -i without -t), each up to its "." line, as GNU rcs
+		// reads them.
+		if o.has('t') && o.vals['t'] == "" || o.has('i') && !o.has('t') {
+			if desc, err = readText(c, stderr, descPrompt); err != nil {
+				return err
 			}
+			haveDesc = true
 		}
 		if haveDesc {
 			ao.Desc = &desc
