@@ -355,13 +355,16 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 		_, statErr := os.Stat(rcsPath)
 		isNew := errors.Is(statErr, fs.ErrNotExist)
 		desc := strings.TrimPrefix(o.vals['t'], "-")
+		logMsg := msg
 		switch {
-		case isNew && !haveMsg:
-			msg = "Initial revision" // as GNU ci
+		case isNew && !o.has('m'):
+			// As GNU ci, even after a message read for a file before.
+			logMsg = "Initial revision"
 		case !haveMsg:
 			if msg, err = readText(c, stderr, "enter log message, terminated with single '.' or end of file:\n"); err != nil {
 				return err
 			}
+			logMsg = msg
 			haveMsg = true // one message for every file, as GNU ci reuses it
 		}
 		if isNew && !o.has('t') {
@@ -376,7 +379,7 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 			}
 			var err error
 			newRev, err = f.Checkin(content, rcs.CheckinOptions{
-				Rev: rev, Author: author, Locker: locker, Date: d, Log: msg,
+				Rev: rev, Author: author, Locker: locker, Date: d, Log: logMsg,
 				Desc: desc, Lock: o.has('l'), Force: o.has('f'), State: o.vals['s'],
 			})
 			if err != nil {
