@@ -238,3 +238,43 @@ func TestReviewLazyOldDates(t *testing.T) {
 		t.Errorf("differs from GNU ci %s", firstDiff(string(got), string(want)))
 	}
 }
+
+// TestReviewNewBranchNoLock: GNU ci -rREV.N starting a new branch needs
+// no lock on the branch point and leaves every lock as it is (addbranch
+// removes none); a check-in through Update writes GNU's bytes.
+func TestReviewNewBranchNoLock(t *testing.T) {
+	g := newGNU(t)
+	for i := 1; i <= 3; i++ {
+		os.WriteFile(g.path("a.txt"), []byte(strings.Repeat("x\n", i)), 0o644)
+		g.must("ci", "-q", "-l", fmt.Sprintf("-d2026/01/0%d", i), fmt.Sprintf("-mr%d", i), "-t-d", "a.txt")
+	}
+	base, _ := os.ReadFile(g.path("a.txt,v"))
+	for _, c := range []struct{ name, lock, rev string }{
+		{"lock on the head only", "", "1.2.1"},
+		{"lock on the branch point too", "-l1.2", "1.2.1"},
+		{"explicit first revision", "", "1.2.1.1"},
+	} {
+		os.WriteFile(g.path("a.txt,v"), base, 0o444)
+		if c.lock != "" {
+			g.must("rcs", "-q", c.lock, "a.txt")
+		}
+		raw, _ := os.ReadFile(g.path("a.txt,v"))
+		os.WriteFile(g.path("b.txt,v"), raw, 0o444)
+		content := []byte("x\nbranch\n")
+		os.WriteFile(g.path("a.txt"), content, 0o644)
+		g.must("ci", "-q", "-d2026/02/01", "-mbr", "-r"+c.rev, "a.txt")
+		date, _ := time.Parse("2006/01/02", "2026/02/01")
+		if _, err := Update(g.path("b.txt,v"), false, func(f *File) error {
+			_, err := f.Checkin(content, CheckinOptions{Rev: c.rev, Author: "tester", Log: "br", Date: date})
+			return err
+		}); err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		want, _ := os.ReadFile(g.path("a.txt,v"))
+		got, _ := os.ReadFile(g.path("b.txt,v"))
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: differs from GNU ci %s", c.name, firstDiff(string(got), string(want)))
+		}
+	}
+}
