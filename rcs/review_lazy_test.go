@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -240,8 +241,8 @@ func TestReviewLazyOldDates(t *testing.T) {
 }
 
 // TestReviewNewBranchNoLock: GNU ci -rREV.N starting a new branch needs
-// no lock on the branch point and leaves every lock as it is (addbranch
-// removes none); a check-in through Update writes GNU's bytes.
+// no lock on the branch point: it removes the caller's lock there and
+// leaves another user's; a check-in through Update writes GNU's bytes.
 func TestReviewNewBranchNoLock(t *testing.T) {
 	g := newGNU(t)
 	for i := 1; i <= 3; i++ {
@@ -253,9 +254,20 @@ func TestReviewNewBranchNoLock(t *testing.T) {
 		{"lock on the head only", "", "1.2.1"},
 		{"lock on the branch point too", "-l1.2", "1.2.1"},
 		{"explicit first revision", "", "1.2.1.1"},
+		{"another's lock on the branch point", "other", "1.2.1"},
 	} {
 		os.WriteFile(g.path("a.txt,v"), base, 0o444)
-		if c.lock != "" {
+		switch c.lock {
+		case "":
+		case "other":
+			// rcs -l as another user.
+			cmd := exec.Command("rcs", "-q", "-l1.2", "a.txt")
+			cmd.Dir = g.dir
+			cmd.Env = append(os.Environ(), "TZ=UTC", "LOGNAME=other", "USER=other", "LC_ALL=C")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("rcs -l1.2 as other: %v: %s", err, out)
+			}
+		default:
 			g.must("rcs", "-q", c.lock, "a.txt")
 		}
 		raw, _ := os.ReadFile(g.path("a.txt,v"))
