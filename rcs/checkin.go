@@ -149,7 +149,15 @@ func (f *File) Checkin(content []byte, o CheckinOptions) (string, error) {
 	}
 	nd.Rev = rev
 	li := f.lockIndex(base.Rev)
-	if f.Strict {
+	// A new branch leaves its branch point's text as it is: as GNU ci's
+	// addbranch, it needs no lock there; the caller's is removed, another
+	// user's stays.
+	newBranch := len(fields(rev)) > 2 && branchOf(base.Rev) != branchOf(rev)
+	if newBranch {
+		if li >= 0 && f.Locks[li].Locker != o.Locker {
+			li = -1
+		}
+	} else if f.Strict {
 		if li < 0 || f.Locks[li].Locker != o.Locker {
 			if li >= 0 {
 				return "", fmt.Errorf("%s: revision %s locked by %s", f.Name, base.Rev, f.Locks[li].Locker)

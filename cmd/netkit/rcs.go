@@ -355,13 +355,16 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 		_, statErr := os.Stat(rcsPath)
 		isNew := errors.Is(statErr, fs.ErrNotExist)
 		desc := strings.TrimPrefix(o.vals['t'], "-")
+		logMsg := msg
 		switch {
-		case isNew && !haveMsg:
-			msg = "Initial revision" // as GNU ci
+		case isNew && !o.has('m'):
+			// As GNU ci, even after a message read for a file before.
+			logMsg = "Initial revision"
 		case !haveMsg:
 			if msg, err = readText(c, stderr, "enter log message, terminated with single '.' or end of file:\n"); err != nil {
 				return err
 			}
+			logMsg = msg
 			haveMsg = true // one message for every file, as GNU ci reuses it
 		}
 		if isNew && !o.has('t') {
@@ -376,7 +379,7 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 			}
 			var err error
 			newRev, err = f.Checkin(content, rcs.CheckinOptions{
-				Rev: rev, Author: author, Locker: locker, Date: d, Log: msg,
+				Rev: rev, Author: author, Locker: locker, Date: d, Log: logMsg,
 				Desc: desc, Lock: o.has('l'), Force: o.has('f'), State: o.vals['s'],
 			})
 			if err != nil {
@@ -442,17 +445,30 @@ func runRCSCheckin(c *cobra.Command, o *rcsOptions) error {
 // descPrompt is GNU ci's and rcs -i's prompt for a description.
 const descPrompt = "enter description, terminated with single '.' or end of file:\nNOTE: This is NOT the log message!\n"
 
+// textInput is a command's input once readText has read from it: one
+// buffered reader for every text read, so that each text starts where the
+// one before ended (ci of several new files reads a description for each
+// from stdin, one after the other, as GNU ci does).
+type textInput struct {
+	*bufio.Reader
+	tty bool
+}
+
 // readText reads a log message or description as ci does: lines up to a
 // single "." or the end of input, with prompts only on a terminal.
 func readText(c *cobra.Command, stderr io.Writer, prompt string) (string, error) {
-	in := c.InOrStdin()
-	tty := false
-	if f, ok := in.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			tty = true
+	in, ok := c.InOrStdin().(*textInput)
+	if !ok {
+		raw := c.InOrStdin()
+		in = &textInput{Reader: bufio.NewReader(raw)}
+		if f, ok := raw.(*os.File); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+				in.tty = true
+			}
 		}
+		c.SetIn(in)
 	}
-	if tty {
+	if in.tty {
 		fmt.Fprint(stderr, prompt+">> ")
 	}
 	// The read runs in a goroutine so that Ctrl-C ends the wait for the
@@ -461,13 +477,21 @@ func readText(c *cobra.Command, stderr io.Writer, prompt string) (string, error)
 	text := make(chan string, 1)
 	go func() {
 		var b strings.Builder
-		sc := bufio.NewScanner(in)
-		for sc.Scan() {
-			if sc.Text() == "." {
+		for {
+			line, err := in.ReadString('\n')
+			if line == "" && err != nil {
 				break
 			}
-			b.WriteString(sc.Text() + "\n")
-			if tty {
+			// A line as bufio.ScanLines gives it: without "\n" or "\r\n".
+			line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+			if line == "." {
+				break
+			}
+			b.WriteString(line + "\n")
+			if err != nil {
+				break
+			}
+			if in.tty {
 				fmt.Fprint(stderr, ">> ")
 			}
 		}
@@ -820,9 +844,7 @@ func runRCSAdmin(c *cobra.Command, o *rcsOptions) error {
 		case strings.HasPrefix(v, "-"):
 			desc = v[1:]
 		case v == "":
-			if desc, err = readText(c, stderr, descPrompt); err != nil {
-				return err
-			}
+			// Read for each file below, as GNU rcs does.
 		default:
 			b, err := os.ReadFile(v)
 			if err != nil {
@@ -841,12 +863,15 @@ func runRCSAdmin(c *cobra.Command, o *rcsOptions) error {
 			if _, err := os.Stat(rcsPath); err == nil {
 				return fmt.Errorf("%s already exists", rcsPath)
 			}
-			if !haveDesc {
-				if desc, err = readText(c, stderr, descPrompt); err != nil {
-					return err
-				}
-				haveDesc = true // one description for every file
+		}
+		// A description from stdin is read for each file (rcs -t with no
+		// file, rcs -i without -t), each up to its "." line, as GNU rcs
+		// reads them.
+		if o.has('t') && o.vals['t'] == "" || o.has('i') && !o.has('t') {
+			if desc, err = readText(c, stderr, descPrompt); err != nil {
+				return err
 			}
+			haveDesc = true
 		}
 		if haveDesc {
 			ao.Desc = &desc
