@@ -1,10 +1,12 @@
 package rcs
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 )
 
 // MapFiles makes every later Open and Update in this process map the ,v
@@ -106,7 +108,28 @@ func MapFault(v any) error {
 	defer mapping.mu.Unlock()
 	for _, m := range mapping.files {
 		if m.lo <= addr && addr < m.hi {
-			return fmt.Errorf("%s: the file was truncated by another program while it was read", m.path)
+			return errTruncated(m.path)
+		}
+	}
+	return nil
+}
+
+func errTruncated(path string) error {
+	return fmt.Errorf("%s: the file was truncated by another program while it was read", path)
+}
+
+// writeFault is the error for a write from the mapping of the file at
+// path that failed with EFAULT (the kernel met the lost pages of a
+// truncated file); nil if err is not that.
+func writeFault(path string, err error) error {
+	if !errors.Is(err, syscall.EFAULT) {
+		return nil
+	}
+	mapping.mu.Lock()
+	defer mapping.mu.Unlock()
+	for _, m := range mapping.files {
+		if m.path == path {
+			return errTruncated(path)
 		}
 	}
 	return nil

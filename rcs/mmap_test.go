@@ -175,6 +175,26 @@ func TestMapFilesTruncated(t *testing.T) {
 	if _, err := os.Stat(lockPath(path)); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("lock file left after a failed update: %v", err)
 	}
+
+	// Truncated after the change (a lock reads no text): the write of the
+	// untouched records from the mapping faults (in Go, or as EFAULT in
+	// the kernel's copy).
+	path, _, _ = mapTestFile(t, 200)
+	err = guarded(func() error {
+		_, err := Update(path, false, func(f *File) error {
+			if err := f.LockRev(f.Head, "tester"); err != nil {
+				return err
+			}
+			return os.Truncate(path, 0)
+		})
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "truncated") {
+		t.Fatalf("update of a file truncated before its write: %v; want an error naming %s", err, path)
+	}
+	if _, err := os.Stat(lockPath(path)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("lock file left after a failed update: %v", err)
+	}
 }
 
 // TestMapFault checks that MapFault leaves alone what is not a fault in

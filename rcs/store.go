@@ -102,6 +102,9 @@ func Update(rcsPath string, create bool, change func(*File) error) (*File, error
 	// buffer: no copy of it is made.
 	for _, seg := range f.segments() {
 		if _, err := lf.Write(seg); err != nil {
+			if ferr := writeFault(rcsPath, err); ferr != nil {
+				return nil, ferr
+			}
 			return nil, fmt.Errorf("writing %s: %w", sem, err)
 		}
 	}

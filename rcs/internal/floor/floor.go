@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // Read maps the file at path, reads one byte of every page and unmaps
@@ -24,7 +22,7 @@ func Read(path string) (int, error) {
 		return 0, err
 	}
 	defer fd.Close()
-	defer unix.Munmap(buf)
+	defer unmap(buf)
 	sum := 0
 	for i := 0; i < len(buf); i += 4096 {
 		sum += int(buf[i])
@@ -32,7 +30,7 @@ func Read(path string) (int, error) {
 	return sum, nil
 }
 
-// mapFile opens and maps the file at path read-only.
+// mapFile opens the file at path and maps it read-only (see map_unix.go).
 func mapFile(path string) (*os.File, []byte, error) {
 	fd, err := os.Open(path)
 	if err != nil {
@@ -44,7 +42,7 @@ func mapFile(path string) (*os.File, []byte, error) {
 	}
 	var buf []byte
 	if err == nil {
-		buf, err = unix.Mmap(int(fd.Fd()), 0, int(fi.Size()), unix.PROT_READ, unix.MAP_PRIVATE)
+		buf, err = mapFd(fd, int(fi.Size()))
 	}
 	if err != nil {
 		fd.Close()
@@ -73,7 +71,7 @@ func Rewrite(path string, background bool) error {
 		return err
 	}
 	release := func() {
-		unix.Munmap(buf)
+		unmap(buf)
 		old.Close()
 	}
 	_, err = lf.Write(buf)
