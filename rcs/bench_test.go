@@ -346,8 +346,14 @@ func (s *sideSet) round() {
 				s.timed("ci-floor-1", 1, func() { s.run(s.floorArgs("rewrite", one)...) })
 			case "floor-lib", "floor-lib-sync":
 				s.timed("ci-"+tool, 1, func() {
-					if err := floor.Rewrite(filepath.Join(s.dir, one[0]+",v"), tool == "floor-lib"); err != nil {
+					release, err := floor.Rewrite(filepath.Join(s.dir, one[0]+",v"))
+					if err != nil {
 						s.b.Fatal(err)
+					}
+					if tool == "floor-lib" {
+						go release()
+					} else {
+						release()
 					}
 				})
 			case "lib", "lib-sync":

@@ -52,25 +52,25 @@ func mapFile(path string) (*os.File, []byte, error) {
 }
 
 // Rewrite writes the bytes of the ,v file at path to its ,name, lock file
-// (created exclusively, mode 0444) from its mapping, renames that over
-// path and releases the old file: the kernel's share of a check-in. If
-// background is set, the old file is released in a goroutine after
-// Rewrite returns, as rcs.Update closes it; otherwise before, as a GNU ci
-// process does before it exits.
-func Rewrite(path string, background bool) error {
+// (created exclusively, mode 0444) from its mapping and renames that over
+// path: the kernel's share of a check-in. The replaced file is freed when
+// release is called (rcs.Update calls it in the background, a GNU ci
+// process before it exits) or when the process exits, which is cheapest
+// for a process given many files, as netkit's commands do.
+func Rewrite(path string) (release func(), err error) {
 	dir, base := filepath.Split(path)
 	sem := filepath.Join(dir, ","+strings.TrimSuffix(base, ",v")+",")
 	lf, err := os.OpenFile(sem, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o444)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	old, buf, err := mapFile(path)
 	if err != nil {
 		lf.Close()
 		os.Remove(sem)
-		return err
+		return nil, err
 	}
-	release := func() {
+	release = func() {
 		unmap(buf)
 		old.Close()
 	}
@@ -85,12 +85,7 @@ func Rewrite(path string, background bool) error {
 	if err != nil {
 		release()
 		os.Remove(sem)
-		return err
+		return nil, err
 	}
-	if background {
-		go release()
-	} else {
-		release()
-	}
-	return nil
+	return release, nil
 }

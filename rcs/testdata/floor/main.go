@@ -20,7 +20,8 @@ func main() {
 		if os.Args[1] == "read" {
 			_, err = floor.Read(path)
 		} else {
-			err = floor.Rewrite(path, false)
+			// The replaced files are freed at exit.
+			_, err = floor.Rewrite(path)
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
