@@ -71,8 +71,18 @@ func TestRootForGivesSameHelp(t *testing.T) {
 // TestInterruptEndsFilter checks that SIGINT ends a wire filter waiting for
 // input, as it ends any program (a signal context would swallow it).
 func TestInterruptEndsFilter(t *testing.T) {
-	exe := buildNetkit(t)
-	cmd := exec.Command(exe, "wire", "frame")
+	cmd := exec.Command(buildNetkit(t), "wire", "frame")
+	var ee *exec.ExitError
+	if err := interruptWhileReading(t, cmd); !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGINT {
+		t.Errorf("netkit wire frame after SIGINT: %v, want killed by SIGINT", err)
+	}
+}
+
+// interruptWhileReading starts cmd with a pipe on its input, sends it
+// SIGINT once it waits for that input and returns what cmd.Wait returns;
+// the test fails if cmd still runs 20 s after the signal.
+func interruptWhileReading(t *testing.T, cmd *exec.Cmd) error {
+	t.Helper()
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -89,13 +99,11 @@ func TestInterruptEndsFilter(t *testing.T) {
 	}
 	select {
 	case err := <-done:
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGINT {
-			t.Errorf("netkit wire frame after SIGINT: %v, want killed by SIGINT", err)
-		}
+		return err
 	case <-time.After(20 * time.Second):
 		cmd.Process.Kill()
-		t.Fatal("netkit wire frame still runs 20 s after SIGINT")
+		t.Fatalf("%s still runs 20 s after SIGINT", cmd)
+		return nil
 	}
 }
 
@@ -119,38 +127,17 @@ func waitReadingStdin(t *testing.T, pid int) {
 // for a description on its input, with the interruption as its error and
 // neither the ,v file nor the lock file written.
 func TestInterruptRCS(t *testing.T) {
-	exe := buildNetkit(t)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "f.txt"), []byte("one\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(exe, "rcs", "ci", "f.txt")
+	cmd := exec.Command(buildNetkit(t), "rcs", "ci", "f.txt")
 	cmd.Dir = dir
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	waitReadingStdin(t, cmd.Process.Pid)
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "interrupted") {
-			t.Errorf("netkit rcs ci after SIGINT: %v, stderr %q; want exit status 1 and the interruption", err, stderr.String())
-		}
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("netkit rcs ci still runs 20 s after SIGINT")
+	var ee *exec.ExitError
+	if err := interruptWhileReading(t, cmd); !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("netkit rcs ci after SIGINT: %v, stderr %q; want exit status 1 and the interruption", err, stderr.String())
 	}
 	for _, name := range []string{"f.txt,v", ",f.txt,"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
