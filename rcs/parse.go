@@ -593,18 +593,6 @@ func (p *parser) trunkNodes(f *File, all bool) bool {
 // unless it is nil. It returns the end of the last node.
 func (p *parser) scanTrunk(i int, prev, want string, nodes *[]Delta) (int, bool) {
 	b := p.buf
-	// field skips prefix and an id up to the end byte, as fastHeader's
-	// field does, and returns the id's end.
-	field := func(i int, prefix string, end byte) (int, bool) {
-		if len(b)-i < len(prefix) || string(b[i:i+len(prefix)]) != prefix {
-			return 0, false
-		}
-		i += len(prefix)
-		for i < len(b) && isIDChar(b[i]) {
-			i++
-		}
-		return i, i < len(b) && b[i] == end
-	}
 	pmaj, pmin, ok := trunkNum(prev)
 	if !ok {
 		return 0, false
@@ -624,10 +612,9 @@ func (p *parser) scanTrunk(i int, prev, want string, nodes *[]Delta) (int, bool)
 		}
 		i += len(want) + 2
 		dateAt := i + len("date\t")
-		const dateLen = len("date\t2006.01.02.15.04.05;")
-		if len(b)-i >= dateLen && string(b[i:i+5]) == "date\t" && b[i+dateLen-1] == ';' && dateBytes(b[i+5:i+dateLen-1]) {
-			i += dateLen
-		} else if i, ok = field(i, "date\t", ';'); ok {
+		if gnuDateAt(b, i) {
+			i += gnuDateLen
+		} else if i, ok = idField(b, i, "date\t", ';'); ok {
 			i++
 		} else {
 			return 0, false
@@ -639,12 +626,12 @@ func (p *parser) scanTrunk(i int, prev, want string, nodes *[]Delta) (int, bool)
 		if mid != nil && len(b)-i > len(mid) && string(b[i:i+len(mid)]) == string(mid) {
 			i += len(mid)
 		} else {
-			if i, ok = field(i, "\tauthor ", ';'); !ok {
+			if i, ok = idField(b, i, "\tauthor ", ';'); !ok {
 				return 0, false
 			}
 			authorLen = i - from - len("\tauthor ")
 			stateAt := i + 1
-			if i, ok = field(i+1, "\tstate ", ';'); !ok {
+			if i, ok = idField(b, i+1, "\tstate ", ';'); !ok {
 				return 0, false
 			}
 			stateLen = i - stateAt - len("\tstate ")
@@ -963,22 +950,14 @@ func (p *parser) fastHeader(d *Delta) bool {
 	start := p.pos
 	b := p.buf
 	i := start
-	// field reads prefix, an id (possibly empty) and the end byte. The
-	// values are short: one loop both finds the end and checks the id,
-	// cheaper than a memchr call followed by a check.
+	// field reads prefix, an id (possibly empty) and the end byte at i,
+	// and moves i past them.
 	field := func(prefix string, end byte) (string, bool) {
-		if len(b)-i < len(prefix) || string(b[i:i+len(prefix)]) != prefix {
+		j, ok := idField(b, i, prefix, end)
+		if !ok {
 			return "", false
 		}
-		i += len(prefix)
-		j := i
-		for j < len(b) && isIDChar(b[j]) {
-			j++
-		}
-		if j >= len(b) || b[j] != end {
-			return "", false
-		}
-		s := p.sbuf[i:j]
+		s := p.sbuf[i+len(prefix) : j]
 		i = j + 1
 		return s, true
 	}
@@ -989,11 +968,10 @@ func (p *parser) fastHeader(d *Delta) bool {
 	} else if d.Rev, ok = field("", '\n'); !ok || !isNum(d.Rev) {
 		return false
 	}
-	// A date as GNU RCS writes it since 2000 (YYYY.MM.DD.hh.mm.ss) is
-	// checked 8 bytes at a time; any other goes through field.
-	const dateLen = len("date\t2006.01.02.15.04.05;")
-	if len(b)-i >= dateLen && string(b[i:i+5]) == "date\t" && b[i+dateLen-1] == ';' && dateBytes(b[i+5:i+dateLen-1]) {
-		d.Date, i = p.sbuf[i+5:i+dateLen-1], i+dateLen
+	// A date as GNU RCS writes it since 2000 is checked 8 bytes at a
+	// time; any other goes through field.
+	if gnuDateAt(b, i) {
+		d.Date, i = p.sbuf[i+5:i+gnuDateLen-1], i+gnuDateLen
 	} else if d.Date, ok = field("date\t", ';'); !ok {
 		return false
 	}
@@ -1011,6 +989,30 @@ func (p *parser) fastHeader(d *Delta) bool {
 	}
 	p.pos = i
 	return true
+}
+
+// idField reads, at b[i:], prefix, an id (possibly empty) and the end
+// byte; it returns the id's end, where the end byte is. The ids of a node
+// are short: one loop both finds the end and checks the id, cheaper than
+// a memchr call followed by a check.
+func idField(b []byte, i int, prefix string, end byte) (int, bool) {
+	if len(b)-i < len(prefix) || string(b[i:i+len(prefix)]) != prefix {
+		return 0, false
+	}
+	j := i + len(prefix)
+	for j < len(b) && isIDChar(b[j]) {
+		j++
+	}
+	return j, j < len(b) && b[j] == end
+}
+
+// gnuDateLen is the length of a node's date field as GNU RCS writes it
+// since 2000 (YYYY.MM.DD.hh.mm.ss).
+const gnuDateLen = len("date\t2006.01.02.15.04.05;")
+
+// gnuDateAt reports whether b[i:] starts with such a date field.
+func gnuDateAt(b []byte, i int) bool {
+	return len(b)-i >= gnuDateLen && string(b[i:i+5]) == "date\t" && b[i+gnuDateLen-1] == ';' && dateBytes(b[i+5:i+gnuDateLen-1])
 }
 
 // dateBytes reports whether the 19 bytes of s are all digits, '.' or '/'
